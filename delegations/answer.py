@@ -1,0 +1,158 @@
+"""Question and answer of an authority check (contract section 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from . import model as m
+from .texts import Text
+
+REASON_CODES = (
+    "NO_AUTHORITY", "NOT_YET_EFFECTIVE", "EXPIRED", "REVOKED", "AMOUNT_ABOVE_LIMIT",
+    "ANNUAL_CEILING_EXCEEDED", "BUDGET_KEY_OUT_OF_SCOPE", "UNIT_OUT_OF_SCOPE",
+    "DOCUMENT_TYPE_OUT_OF_SCOPE", "ISSUER_OUT_OF_SCOPE", "POWER_EXCLUDED",
+    "SUBDELEGATION_NOT_ALLOWED", "SUBDELEGATION_TOO_DEEP", "NOT_DELEGABLE",
+    "CONFLICT_OF_INTEREST", "HOLDER_NOT_ABSENT", "SAME_PERSON",
+)
+CONDITION_CODES = ("COSIGNATURE_REQUIRED", "VISUM_REQUIRED", "NOTIFY_ABSENT_HOLDER")
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+@frozen
+class Question:
+    actor: str
+    power: str
+    on: date
+    amount: Decimal | None = None
+    budget_key: str | None = None
+    unit: str | None = None
+    document_type: str | None = None
+    issuer: str | None = None
+    matter: str | None = None
+    entity: str = "gemeente"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor, "power": self.power, "on": self.on.isoformat(),
+            "amount": money(self.amount), "budget_key": self.budget_key, "unit": self.unit,
+            "document_type": self.document_type, "issuer": self.issuer, "matter": self.matter,
+            "entity": self.entity,
+        }
+
+
+@frozen
+class Finding:
+    """A reason (why not) or a condition (allowed, but only if). `chain` indexes `candidates`."""
+
+    code: str
+    text: Text
+    chain: int | None = None
+    grant: str | None = None
+    rule: str | None = None
+    details: dict[str, Any] = field(factory=dict)
+
+    def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code}
+        if self.chain is not None:
+            out["chain"] = self.chain
+        if self.grant is not None:
+            out["grant"] = self.grant
+        if self.rule is not None:
+            out["rule"] = self.rule
+        out.update(self.details)
+        out["text"] = self.text(lang)
+        return out
+
+
+@frozen
+class LawStep:
+    rule: m.Rule
+    holding: m.Holding
+    holder: str
+
+    def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
+        return {"step": "law", "rule": self.rule.id, "holder": self.holder, "source": self.rule.source}
+
+
+@frozen
+class GrantStep:
+    grant: m.Grant
+    decision: m.Decision
+
+    def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
+        out = {"step": "grant", "grant": self.grant.id, "decision": self.decision.id, "to": self.grant.to,
+               "source": self.decision.source}
+        if self.decision.id in hashes:
+            out["decision_sha256"] = hashes[self.decision.id]
+        return out
+
+
+@frozen
+class AppointmentStep:
+    appointment: m.Appointment
+
+    def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
+        a = self.appointment
+        step = "acting" if a.capacity == "acting" else "appointment"
+        return {"step": step, "person": a.person, "position": a.position, "capacity": a.capacity}
+
+
+@frozen
+class SubstitutionStep:
+    """The actor's own appointment to a substitute position, standing in for `for_position`."""
+
+    appointment: m.Appointment
+    for_position: str
+
+    def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
+        a = self.appointment
+        return {"step": "substitution", "person": a.person, "position": a.position, "capacity": a.capacity,
+                "for": self.for_position}
+
+
+Step = LawStep | GrantStep | AppointmentStep | SubstitutionStep
+
+
+@frozen
+class Answer:
+    question: Question
+    allowed: bool
+    chains: tuple[tuple[Step, ...], ...] = ()
+    effective_limits: dict[str, Any] = field(factory=dict)
+    conditions: tuple[Finding, ...] = ()
+    reasons: tuple[Finding, ...] = ()
+    signature_mention: str | None = None
+    reporting: tuple[dict[str, Any], ...] = ()
+    candidates: tuple[tuple[Step, ...], ...] = ()
+    register: dict[str, Any] = field(factory=dict)
+    hashes: dict[str, str] = field(factory=dict, eq=False, repr=False)
+
+    @property
+    def grants(self) -> tuple[str, ...]:
+        """The grants of the chain the answer relies on (the first chain)."""
+        if not self.chains:
+            return ()
+        return tuple(s.grant.id for s in self.chains[0] if isinstance(s, GrantStep))
+
+    def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        out = {
+            "allowed": self.allowed,
+            "question": self.question.to_dict(),
+            "chains": [[s.to_dict(self.hashes) for s in c] for c in self.chains],
+            "effective_limits": self.effective_limits,
+            "conditions": [c.to_dict(lang) for c in self.conditions],
+            "reasons": [r.to_dict(lang) for r in self.reasons],
+            "signature_mention": self.signature_mention,
+            "reporting": list(self.reporting),
+            "register": self.register,
+        }
+        if not self.allowed:
+            out["candidates"] = [[s.to_dict(self.hashes) for s in c] for c in self.candidates]
+        return out

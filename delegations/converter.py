@@ -1,0 +1,213 @@
+"""The one cattrs converter: register file dicts <-> model objects, with readable error paths.
+
+Structuring is strict on purpose: a register is evidence, so `25000` where a date is expected,
+a string where a list is expected, or an unknown key is an error, never a silent coercion.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from . import model as m
+from .texts import Text
+
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class FormatProblem(ValueError):
+    """Raised by hooks: carries what was expected, in both languages."""
+
+    def __init__(self, expected: Text):
+        super().__init__(expected.nl)
+        self.expected = expected
+
+
+def parse_amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise FormatProblem(Text("een bedrag in EUR (getal of decimale tekst)", "an amount in EUR (number or decimal string)"))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FormatProblem(Text("een eindig bedrag in EUR", "a finite amount in EUR"))
+        value = repr(value)
+    if isinstance(value, int | Decimal):
+        value = str(value)
+    if not isinstance(value, str) or not _DECIMAL.match(value.strip()):
+        raise FormatProblem(Text("een bedrag in EUR zoals 1200 of \"1200.50\"", "an amount in EUR such as 1200 or \"1200.50\""))
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+        raise FormatProblem(Text("een geldig bedrag", "a valid amount")) from None
+    if amount < 0:
+        raise FormatProblem(Text("een bedrag van 0 of meer", "an amount of 0 or more"))
+    if amount > MAX_AMOUNT:
+        raise FormatProblem(Text("een bedrag kleiner dan 10^12 EUR", "an amount below 10^12 EUR"))
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise FormatProblem(Text("een bedrag met hoogstens 2 decimalen", "an amount with at most 2 decimals"))
+    return amount
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise FormatProblem(Text("een datum JJJJ-MM-DD", "a date YYYY-MM-DD"))
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormatProblem(Text("een bestaande datum JJJJ-MM-DD", "an existing date YYYY-MM-DD")) from None
+
+
+def _str(value: Any, _t: Any = None) -> str:
+    if not isinstance(value, str):
+        raise FormatProblem(Text("tekst (zet waarden als 2025 tussen aanhalingstekens)", "a string (quote values like 2025)"))
+    if not value.strip():
+        raise FormatProblem(Text("niet-lege tekst", "a non-empty string"))
+    if len(value) > 10_000 or "\x00" in value:
+        raise FormatProblem(Text("tekst van redelijke lengte zonder NUL-tekens", "a reasonable string without NUL characters"))
+    return value
+
+
+def _strs(value: Any, _t: Any = None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise FormatProblem(Text("een lijst", "a list"))
+    return tuple(_str(v) for v in value)
+
+
+def _bool(value: Any, _t: Any = None) -> bool:
+    if not isinstance(value, bool):
+        raise FormatProblem(Text("true of false", "true or false"))
+    return value
+
+
+def _int(value: Any, _t: Any = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+        raise FormatProblem(Text("een geheel getal van 0 tot 10000", "a whole number from 0 to 10000"))
+    return value
+
+
+def _make() -> cattrs.Converter:
+    c = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    c.register_structure_hook(str, _str)
+    _exact(c, tuple[str, ...], _strs)
+    c.register_structure_hook(bool, _bool)
+    c.register_structure_hook(int, _int)
+    c.register_structure_hook(Decimal, lambda v, _t: parse_amount(v))
+    c.register_structure_hook(date, lambda v, _t: parse_date(v))
+    c.register_unstructure_hook(Decimal, str)
+    c.register_unstructure_hook(date, date.isoformat)
+
+    def _optional(hook):
+        return lambda v, _t: None if v is None else hook(v, _t)
+
+    _exact(c, str | None, _optional(_str))
+    _exact(c, int | None, _optional(_int))
+    _exact(c, Decimal | None, _optional(lambda v, _t: parse_amount(v)))
+    _exact(c, date | None, _optional(lambda v, _t: parse_date(v)))
+
+    # Sub-objects may be given as null: treat as "all defaults".
+    for cls in (m.Limits, m.Requirements, m.SubdelegationPolicy):
+        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
+        c.register_structure_hook(cls, lambda v, t, fn=fn, cls=cls: cls() if v is None else _mapping(fn)(v, t))
+
+    def _list_of(cls):
+        item = c.get_structure_hook(cls)
+
+        def hook(v, _t):
+            if v is None:
+                return ()
+            if not isinstance(v, list | tuple):
+                raise FormatProblem(Text("een lijst", "a list"))
+            errors, out = [], []
+            for i, x in enumerate(v):
+                try:
+                    out.append(item(x, cls))
+                except Exception as e:  # noqa: BLE001 - collected into one group with indices
+                    e.__notes__ = [*getattr(e, "__notes__", []), cattrs.errors.IterableValidationNote(f"@ index {i}", i, cls)]
+                    errors.append(e)
+            if errors:
+                raise IterableValidationError("list", errors, tuple)
+            return tuple(out)
+
+        return hook
+
+    for cls, renames in (
+        (m.Appointment, {"from_": "from"}),
+        (m.Absence, {"from_": "from"}),
+        (m.Conflict, {"from_": "from"}),
+    ):
+        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True, **{k: override(rename=v) for k, v in renames.items()})
+        c.register_structure_hook(cls, _mapping(fn))
+        c.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, c, **{k: override(rename=v) for k, v in renames.items()}))
+    for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
+                m.Grant, m.Decision, m.Revocation):
+        c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
+    for cls in (m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule,
+                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict):
+        _exact(c, tuple[cls, ...], _list_of(cls))
+    c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
+    return c
+
+
+def _exact(c: cattrs.Converter, tp: Any, hook) -> None:
+    # Generic aliases and unions are matched by equality, not by class dispatch.
+    c.register_structure_hook_func(lambda t, tp=tp: t == tp, hook)
+
+
+def _mapping(fn):
+    def hook(v, t):
+        if not isinstance(v, dict):
+            raise FormatProblem(Text("een object met sleutels", "an object with keys"))
+        return fn(v, t)
+
+    return hook
+
+
+converter = _make()
+
+
+def structure(data: Any, cls: type) -> Any:
+    return converter.structure(data, cls)
+
+
+def unstructure(obj: Any) -> Any:
+    return converter.unstructure(obj)
+
+
+def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
+    """Flatten a cattrs exception group into (path, expected) pairs, e.g.
+    ('decisions[0].grants[1].limits.max_amount', Text('een bedrag ...'))."""
+    if isinstance(exc, ClassValidationError):
+        out = []
+        for sub, note in exc.group_exceptions():
+            out += error_items(sub, _join(path, note.name))
+        return out
+    if isinstance(exc, IterableValidationError):
+        out = []
+        for sub, note in exc.group_exceptions():
+            out += error_items(sub, f"{path}[{note.index}]")
+        return out
+    if isinstance(exc, ForbiddenExtraKeysError):
+        keys = ", ".join(sorted(exc.extra_fields))
+        return [(path, Text(f"geen onbekende sleutels (gevonden: {keys})", f"no unknown keys (found: {keys})"))]
+    if isinstance(exc, FormatProblem):
+        return [(path, exc.expected)]
+    if isinstance(exc, KeyError):
+        return [(path, Text("een verplicht veld (ontbreekt)", "a required field (missing)"))]
+    return [(path, Text("een geldige waarde", "a valid value"))]
+
+
+def _join(path: str, name: str) -> str:
+    name = {"from_": "from"}.get(name, name)
+    return f"{path}.{name}" if path else name

@@ -1,0 +1,94 @@
+"""Human texts for reason, condition and validation codes (Dutch first, English second)."""
+
+from __future__ import annotations
+
+from .texts import Text
+
+TEMPLATES: dict[str, tuple[str, str]] = {
+    # reasons
+    "NO_AUTHORITY": (
+        "{actor} heeft geen bevoegdheid {power}: geen delegatieketen vanaf de wettelijke houder.",
+        "{actor} has no authority for {power}: no delegation chain from the holder by law.",
+    ),
+    "NOT_YET_EFFECTIVE": (
+        "{what} {id} geldt pas vanaf {since} (gevraagd: {on}).",
+        "{what_en} {id} is only effective from {since} (asked: {on}).",
+    ),
+    "EXPIRED": (
+        "{what} {id} gold tot en met {until} (gevraagd: {on}).",
+        "{what_en} {id} was effective until {until} (asked: {on}).",
+    ),
+    "REVOKED": (
+        "Delegatie {grant} is ingetrokken vanaf {since} door {by}.",
+        "Grant {grant} was revoked from {since} by {by}.",
+    ),
+    "AMOUNT_ABOVE_LIMIT": (
+        "Bedrag {amount} EUR ligt boven de grens van {limit} EUR per handeling van delegatie {grant}.",
+        "Amount {amount} EUR exceeds the limit of {limit} EUR per act of grant {grant}.",
+    ),
+    "ANNUAL_CEILING_EXCEEDED": (
+        "Jaarplafond van delegatie {grant} overschreden: plafond {ceiling} EUR, al gebruikt {used} EUR in {year}, "
+        "nog beschikbaar {remaining} EUR, gevraagd {amount} EUR.",
+        "Annual ceiling of grant {grant} exceeded: ceiling {ceiling} EUR, used {used} EUR in {year}, "
+        "remaining {remaining} EUR, asked {amount} EUR.",
+    ),
+    "BUDGET_KEY_OUT_OF_SCOPE": (
+        "Budgetsleutel {budget_key} valt buiten delegatie {grant} (toegelaten: {allowed}).",
+        "Budget key {budget_key} is outside grant {grant} (allowed: {allowed}).",
+    ),
+    "UNIT_OUT_OF_SCOPE": (
+        "Organisatie-eenheid {unit} valt buiten delegatie {grant} (toegelaten: {allowed}).",
+        "Unit {unit} is outside grant {grant} (allowed: {allowed}).",
+    ),
+    "DOCUMENT_TYPE_OUT_OF_SCOPE": (
+        "Documenttype {document_type} valt buiten {where} (toegelaten: {allowed}).",
+        "Document type {document_type} is outside {where_en} (allowed: {allowed}).",
+    ),
+    "ISSUER_OUT_OF_SCOPE": (
+        "Documenten van {issuer} vallen buiten {where} (toegelaten: {allowed}).",
+        "Documents of {issuer} are outside {where_en} (allowed: {allowed}).",
+    ),
+    "POWER_EXCLUDED": (
+        "{item} is uitgesloten in delegatie {grant}.",
+        "{item} is excluded by grant {grant}.",
+    ),
+    "SUBDELEGATION_NOT_ALLOWED": (
+        "Delegatie {parent} laat geen subdelegatie toe; {grant} steunt erop.",
+        "Grant {parent} allows no subdelegation; {grant} relies on it.",
+    ),
+    "SUBDELEGATION_TOO_DEEP": (
+        "Delegatie {grant} ligt {depth} niveaus onder {parent}, dat er hoogstens {max_depth} toelaat.",
+        "Grant {grant} is {depth} levels below {parent}, which allows at most {max_depth}.",
+    ),
+    "NOT_DELEGABLE": ("{detail}", "{detail_en}"),
+    "CONFLICT_OF_INTEREST": (
+        "{person} heeft een belangenconflict in {matter} (sinds {since}{reason}).",
+        "{person} has a conflict of interest in {matter} (since {since}{reason}).",
+    ),
+    "HOLDER_NOT_ABSENT": (
+        "{detail}", "{detail_en}",
+    ),
+    "SAME_PERSON": (
+        "Ondertekenaar en medeondertekenaar zijn dezelfde persoon ({person}); er zijn twee personen nodig.",
+        "Signer and co-signer are the same person ({person}); two persons are needed.",
+    ),
+    # conditions
+    "COSIGNATURE_REQUIRED": (
+        "Alleen met medeondertekening door {by} (delegatie {grant}).",
+        "Only with a co-signature by {by} (grant {grant}).",
+    ),
+    "VISUM_REQUIRED": (
+        "Visum van de financieel directeur vereist boven {limit} EUR (delegatie {grant}).",
+        "Visum of the financieel directeur required above {limit} EUR (grant {grant}).",
+    ),
+    "NOTIFY_ABSENT_HOLDER": (
+        "Breng {holders} (afwezig, titularis van {position}) onmiddellijk op de hoogte.",
+        "Inform {holders} (absent, holder of {position}) at once.",
+    ),
+}
+
+
+def msg(code: str, **params: object) -> Text:
+    nl, en = TEMPLATES[code]
+    params = {k: ("-" if v is None else v) for k, v in params.items()}
+    return Text(nl.format(**params), en.format(**params))

@@ -1,0 +1,432 @@
+"""Validation of a register file against the format, the register and the rulebook (contract 5).
+
+Pure: it receives the parsed file content (a dict) and the current register state, and returns
+findings that name the file, the path inside it and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from attrs import frozen
+
+from . import model as m
+from .answer import Question
+from .catalogue import family, power_covers
+from .converter import error_items, structure
+from .evaluate import check as run_check
+from .evaluate import eligible, recipient_kinds
+from .scope import key_within, widens
+from .state import RegisterState, entity_key
+from .texts import Text
+
+ERRORS = ("UNKNOWN_REFERENCE", "DUPLICATE_ID", "INVALID_PERIOD", "NOT_DELEGABLE", "COLLEGIAL_TO_MEMBER",
+          "TARGET_NOT_ELIGIBLE", "CYCLE", "FORMAT")
+WARNINGS = ("MISSING_REPORTING_DUTY", "SCOPE_WIDENS_PARENT", "DELEGATOR_LACKS_POWER", "VACANT_POSITION",
+            "REVIEW_OVERDUE")
+
+
+@frozen
+class ValidationFinding:
+    code: str
+    file: str
+    path: str
+    text: Text
+
+    @property
+    def severity(self) -> str:
+        return "error" if self.code in ERRORS else "warning"
+
+    def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "file": self.file, "path": self.path,
+                "text": self.text(lang)}
+
+    def render(self, lang: str = "nl") -> str:
+        label = {"error": ("fout", "error"), "warning": ("waarschuwing", "warning")}[self.severity]
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {label[lang == 'en']} {self.code}: {self.text(lang)}"
+
+
+def format_error(file: str, path: str, expected: Text, found: str | None = None) -> ValidationFinding:
+    if found:
+        return ValidationFinding("FORMAT", file, path, Text(f"verwacht {expected.nl}, gevonden {found}",
+                                                            f"expected {expected.en}, found {found}"))
+    return ValidationFinding("FORMAT", file, path, Text(f"verwacht {expected.nl}", f"expected {expected.en}"))
+
+
+def parse(data: Any, file: str) -> tuple[m.RegisterFile | None, list[ValidationFinding]]:
+    """Structure a parsed file into the model; FORMAT findings with paths on failure."""
+    if not isinstance(data, dict):
+        return None, [format_error(file, "", Text("een object met 'format: delegaties/1' bovenaan",
+                                                  "an object with 'format: delegaties/1' at the top"), type(data).__name__)]
+    if data.get("format") != m.FORMAT:
+        found = repr(data.get("format")) if "format" in data else "niets"
+        return None, [format_error(file, "format", Text(f"'{m.FORMAT}'", f"'{m.FORMAT}'"), found)]
+    try:
+        return structure(data, m.RegisterFile), []
+    except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups; we flatten them
+        return None, [format_error(file, path, expected) for path, expected in error_items(exc)]
+
+
+def merged_state(state: RegisterState, f: m.RegisterFile) -> RegisterState:
+    entities: dict[str, dict[str, object]] = {}
+    for kind, section in (("unit", f.units), ("position", f.positions), ("person", f.persons),
+                          ("appointment", f.appointments), ("absence", f.absences), ("rule", f.rules),
+                          ("power", f.powers), ("decision", f.decisions), ("revocation", f.revocations),
+                          ("conflict", f.conflicts)):
+        merged = dict(state.entities(kind))
+        merged.update({entity_key(kind, o): o for o in section})
+        entities[kind] = merged
+    return RegisterState(state.administration or f.administration, entities, dict(state.decision_hashes))
+
+
+class _Validator:
+    def __init__(self, f: m.RegisterFile, file: str, state: RegisterState, today: date):
+        self.f, self.file, self.old, self.today = f, file, state, today
+        self.new = merged_state(state, f)
+        self.out: list[ValidationFinding] = []
+
+    def add(self, code: str, path: str, nl: str, en: str) -> None:
+        self.out.append(ValidationFinding(code, self.file, path, Text(nl, en)))
+
+    def unknown(self, path: str, value: str, what_nl: str, what_en: str) -> None:
+        self.add("UNKNOWN_REFERENCE", path, f"'{value}' is geen gekende {what_nl}", f"'{value}' is not a known {what_en}")
+
+    def choice(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            opts = ", ".join(allowed)
+            self.add("FORMAT", path, f"verwacht een van {opts}, gevonden '{value}'", f"expected one of {opts}, found '{value}'")
+
+    def period(self, path: str, start: date, end: date | None) -> None:
+        if end is not None and end < start:
+            self.add("INVALID_PERIOD", path, f"einddatum {end} ligt voor begindatum {start}",
+                     f"end date {end} is before start date {start}")
+
+    # -- the checks --------------------------------------------------------------------------
+    def run(self) -> list[ValidationFinding]:
+        self.administration()
+        self.duplicates()
+        self.units()
+        self.positions()
+        self.people()
+        self.rules_and_powers()
+        for i, d in enumerate(self.f.decisions):
+            self.decision(i, d)
+        self.revocations()
+        return self.out
+
+    def administration(self) -> None:
+        old = self.old.administration
+        if old is not None and old.id != self.f.administration.id:
+            self.add("FORMAT", "administration.id", f"verwacht '{old.id}' (het bestuur van dit register), gevonden "
+                     f"'{self.f.administration.id}'", f"expected '{old.id}' (this register's administration), found "
+                     f"'{self.f.administration.id}'")
+
+    def duplicates(self) -> None:
+        f, old = self.f, self.old
+        sections = {"units": f.units, "positions": f.positions, "persons": f.persons, "rules": f.rules,
+                    "powers": f.powers, "decisions": f.decisions, "appointments": f.appointments,
+                    "absences": f.absences, "conflicts": f.conflicts, "revocations": f.revocations}
+        kinds = {"units": "unit", "positions": "position", "persons": "person", "rules": "rule", "powers": "power",
+                 "decisions": "decision", "appointments": "appointment", "absences": "absence",
+                 "conflicts": "conflict", "revocations": "revocation"}
+        for name, items in sections.items():
+            keys = [entity_key(kinds[name], o) for o in items]
+            for i, k in enumerate(keys):
+                if keys.index(k) != i:
+                    self.add("DUPLICATE_ID", f"{name}[{i}]", f"'{k}' komt meer dan eens voor in {name}",
+                             f"'{k}' occurs more than once in {name}")
+        # positions and persons share one namespace; organ ids are reserved
+        for name, items, other in (("positions", f.positions, "person"), ("persons", f.persons, "position")):
+            own_other = {o.id for o in (f.persons if other == "person" else f.positions)}
+            for i, o in enumerate(items):
+                if o.id in m.ORGANS:
+                    self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is een gereserveerde orgaan-id",
+                             f"'{o.id}' is a reserved organ id")
+                elif o.id in own_other or o.id in old.entities(other):
+                    self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is al in gebruik als {other}-id",
+                             f"'{o.id}' is already used as a {other} id")
+        from .catalogue import packaged_rules, rulebook
+        for i, r in enumerate(f.rules):
+            if r.id in packaged_rules():
+                self.add("DUPLICATE_ID", f"rules[{i}].id", f"'{r.id}' is een ingebouwde rechtsgrond",
+                         f"'{r.id}' is a packaged rule")
+        builtin = {p["id"] for p in rulebook()["powers"]}
+        for i, p in enumerate(f.powers):
+            if p.id in builtin:
+                self.add("DUPLICATE_ID", f"powers[{i}].id", f"'{p.id}' is een ingebouwde bevoegdheid",
+                         f"'{p.id}' is a packaged power")
+        # decisions are legal acts: the same id with other content is not an update
+        for i, d in enumerate(f.decisions):
+            prev = old.decisions.get(d.id)
+            if prev is not None and prev != d:
+                self.add("DUPLICATE_ID", f"decisions[{i}].id", f"besluit '{d.id}' staat al in het register met andere "
+                         "inhoud; leg een nieuw besluit vast en trek het oude in",
+                         f"decision '{d.id}' is already in the register with other content; record a new decision and "
+                         "revoke the old one")
+        grant_ids = Counter(g.id for d in f.decisions for g in d.grants)
+        for i, d in enumerate(f.decisions):
+            for j, g in enumerate(d.grants):
+                owner = old.grants.get(g.id)
+                if grant_ids[g.id] > 1 or (owner is not None and owner[1].id != d.id):
+                    self.add("DUPLICATE_ID", f"decisions[{i}].grants[{j}].id", f"delegatie-id '{g.id}' is niet uniek",
+                             f"grant id '{g.id}' is not unique")
+
+    def units(self) -> None:
+        for i, u in enumerate(self.f.units):
+            if u.parent is not None and u.parent not in self.new.units:
+                self.unknown(f"units[{i}].parent", u.parent, "organisatie-eenheid", "unit")
+            seen, cur = set(), u.id
+            while cur is not None and cur in self.new.units:
+                if cur in seen:
+                    self.add("CYCLE", f"units[{i}].parent", f"de eenheid '{u.id}' ligt onder zichzelf",
+                             f"unit '{u.id}' lies below itself")
+                    break
+                seen.add(cur)
+                cur = self.new.units[cur].parent
+
+    def positions(self) -> None:
+        for i, p in enumerate(self.f.positions):
+            self.choice(f"positions[{i}].kind", p.kind, m.POSITION_KINDS)
+            if p.unit is not None and p.unit not in self.new.units:
+                self.unknown(f"positions[{i}].unit", p.unit, "organisatie-eenheid", "unit")
+            for k, s in enumerate(p.substitutes):
+                if s not in self.new.positions:
+                    self.unknown(f"positions[{i}].substitutes[{k}]", s, "functie", "position")
+                elif s == p.id:
+                    self.add("CYCLE", f"positions[{i}].substitutes[{k}]", "een functie kan zichzelf niet vervangen",
+                             "a position cannot substitute for itself")
+
+    def people(self) -> None:
+        n = self.new
+        for i, a in enumerate(self.f.appointments):
+            if a.person not in n.persons:
+                self.unknown(f"appointments[{i}].person", a.person, "persoon", "person")
+            if a.position not in n.positions:
+                self.unknown(f"appointments[{i}].position", a.position, "functie", "position")
+            self.choice(f"appointments[{i}].capacity", a.capacity, m.CAPACITIES)
+            self.period(f"appointments[{i}].until", a.from_, a.until)
+        for i, a in enumerate(self.f.absences):
+            if a.person not in n.persons:
+                self.unknown(f"absences[{i}].person", a.person, "persoon", "person")
+            self.period(f"absences[{i}].until", a.from_, a.until)
+        for i, c in enumerate(self.f.conflicts):
+            if c.person not in n.persons:
+                self.unknown(f"conflicts[{i}].person", c.person, "persoon", "person")
+            self.period(f"conflicts[{i}].until", c.from_, c.until)
+
+    def is_power(self, p: str) -> bool:
+        return p in self.new.catalogue.powers
+
+    def rules_and_powers(self) -> None:
+        cat = self.new.catalogue
+        for i, p in enumerate(self.f.powers):
+            if "." not in p.id or family(p.id) not in cat.powers:
+                self.unknown(f"powers[{i}].id", family(p.id), "bevoegdheidsfamilie (nieuwe bevoegdheden komen onder een "
+                             "bestaande familie, bv. budgethouderschap.x)", "power family (new powers go under an existing "
+                             "family, e.g. budgethouderschap.x)")
+        kinds = m.ORGANS + m.OTHER_KINDS
+        for i, r in enumerate(self.f.rules):
+            path = f"rules[{i}]"
+            if r.holder is None or r.holder not in m.ORGANS:
+                self.unknown(f"{path}.holder", str(r.holder), "orgaan-id", "organ id")
+            self.choice(f"{path}.entity", r.entity, m.ENTITIES)
+            for k, p in enumerate(r.powers):
+                if not self.is_power(p):
+                    self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+            for field in ("delegable_to", "subdelegable_to"):
+                for k, x in enumerate(getattr(r, field)):
+                    if x not in kinds:
+                        self.unknown(f"{path}.{field}[{k}]", x, "orgaan-id of functiesoort", "organ id or position kind")
+            for k, x in enumerate(r.not_delegable):
+                if not self.is_power(x) and x not in cat.document_types:
+                    self.unknown(f"{path}.not_delegable[{k}]", x, "bevoegdheid of documenttype", "power or document type")
+            if r.notify is not None and r.notify not in m.ORGANS:
+                self.unknown(f"{path}.notify", r.notify, "orgaan-id", "organ id")
+            if r.holdings or r.delegators or r.entities or r.article or r.signature_mention_required:
+                self.add("FORMAT", path, "verwacht alleen de velden van een lokale regel (id, title, holder, entity, powers, "
+                         "delegable_to, subdelegable_to, not_delegable, notify, source)",
+                         "expected only the fields of a local rule (id, title, holder, entity, powers, delegable_to, "
+                         "subdelegable_to, not_delegable, notify, source)")
+
+    def principal_known(self, x: str) -> bool:
+        return x in m.ORGANS or x in self.new.positions or x in self.new.persons
+
+    def decision(self, i: int, d: m.Decision) -> None:
+        n, cat, path = self.new, self.new.catalogue, f"decisions[{i}]"
+        if not self.principal_known(d.by):
+            self.unknown(f"{path}.by", d.by, "orgaan, functie of persoon", "organ, position or person")
+        self.choice(f"{path}.entity", d.entity, m.ENTITIES)
+        rule = cat.rules.get(d.legal_basis)
+        if rule is None:
+            self.unknown(f"{path}.legal_basis", d.legal_basis, "rechtsgrond (ingebouwd: "
+                         + ", ".join(sorted(cat.rules)) + ")", "rule (packaged: " + ", ".join(sorted(cat.rules)) + ")")
+        self.period(f"{path}.effective_until", d.effective_from, d.effective_until)
+        if d.review_every_years is not None and d.review_every_years < 1:
+            self.add("FORMAT", f"{path}.review_every_years", "verwacht een geheel getal van 1 of meer",
+                     "expected a whole number of 1 or more")
+        if d.review_every_years and self.in_force(d, self.today):
+            due = _add_years(d.decided_on, d.review_every_years)
+            if due < self.today:
+                self.add("REVIEW_OVERDUE", f"{path}.review_every_years", f"evaluatie was verschuldigd op {due}",
+                         f"review was due on {due}")
+        for j, g in enumerate(d.grants):
+            self.grant(f"{path}.grants[{j}]", d, g, rule)
+
+    def in_force(self, d: m.Decision, on: date) -> bool:
+        rev = self.new.revocations.get(d.id)
+        return m.covers(d.effective_from, d.effective_until, on) and (rev is None or rev.effective_from > on)
+
+    def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
+        n, cat = self.new, self.new.catalogue
+        if not self.principal_known(g.to):
+            self.unknown(f"{path}.to", g.to, "orgaan, functie of persoon", "organ, position or person")
+            return
+        if g.to == d.by:
+            self.add("CYCLE", f"{path}.to", f"'{d.by}' kan niet aan zichzelf delegeren", f"'{d.by}' cannot delegate to itself")
+        for k, p in enumerate(g.powers):
+            if not self.is_power(p):
+                self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+        if not g.powers:
+            self.add("FORMAT", f"{path}.powers", "verwacht minstens een bevoegdheid", "expected at least one power")
+        if g.under is not None:
+            if g.under not in n.grants:
+                self.unknown(f"{path}.under", g.under, "delegatie-id", "grant id")
+            else:
+                seen, cur = {g.id}, g.under
+                while cur is not None and cur in n.grants:
+                    if cur in seen:
+                        self.add("CYCLE", f"{path}.under", f"de keten via 'under' komt terug bij {cur}",
+                                 f"the chain via 'under' returns to {cur}")
+                        break
+                    seen.add(cur)
+                    cur = n.grants[cur][0].under
+        lim = g.limits
+        for k, u in enumerate(lim.units):
+            if u not in n.units:
+                self.unknown(f"{path}.limits.units[{k}]", u, "organisatie-eenheid", "unit")
+        for k, x in enumerate(lim.document_types):
+            if x not in cat.document_types:
+                self.unknown(f"{path}.limits.document_types[{k}]", x, "documenttype (" + ", ".join(sorted(cat.document_types))
+                             + ")", "document type")
+        for k, x in enumerate(lim.issuers):
+            if x not in m.ORGANS:
+                self.unknown(f"{path}.limits.issuers[{k}]", x, "orgaan-id", "organ id")
+        for k, x in enumerate(lim.excluded):
+            if not self.is_power(x) and x not in cat.document_types:
+                self.unknown(f"{path}.limits.excluded[{k}]", x, "bevoegdheid of documenttype", "power or document type")
+        if lim.only_when_absent is not None and lim.only_when_absent not in n.positions:
+            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, "functie", "position")
+        if g.requires.cosignature_by is not None and not self.principal_known(g.requires.cosignature_by):
+            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, "orgaan of functie", "organ or position")
+        for k, r in enumerate(g.reporting):
+            if not self.principal_known(r.to):
+                self.unknown(f"{path}.reporting[{k}].to", r.to, "orgaan of functie", "organ or position")
+            self.choice(f"{path}.reporting[{k}].every", r.every, m.PERIODS)
+        if not g.reporting:
+            self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", "de delegatie zegt niet hoe over de uitoefening "
+                     "gerapporteerd wordt", "the grant does not say how its exercise is reported")
+        if rule is not None and all(self.is_power(p) for p in g.powers):
+            self.legality(path, d, g, rule)
+        self.widening(path, d, g)
+        self.delegator_power(path, d, g)
+        self.vacancy(path, d, g)
+
+    def legality(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule) -> None:
+        n, cat = self.new, self.new.catalogue
+        for k, p in enumerate(g.powers):
+            item = cat.excluded(rule.not_delegable, p, None) or next(
+                (x for x in rule.not_delegable if power_covers(p, x)), None)
+            if item is not None:
+                self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{item} blijft volgens {rule.id} bij de houder",
+                         f"{item} stays with the holder under {rule.id}")
+        for k, x in enumerate(g.limits.document_types):
+            if x in rule.not_delegable:
+                self.add("NOT_DELEGABLE", f"{path}.limits.document_types[{k}]",
+                         f"documenttype {x} kan volgens {rule.id} niet gedelegeerd worden",
+                         f"document type {x} cannot be delegated under {rule.id}")
+        kinds = recipient_kinds(n, g.to, d.effective_from)
+        if d.by in m.COLLEGIAL_ORGANS and kinds & set(m.MEMBERS[d.by]):
+            self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", f"{d.by} is een collegiaal orgaan en kan niet delegeren aan "
+                     f"een van zijn leden ({g.to}: {', '.join(sorted(kinds))})",
+                     f"{d.by} is a collegial organ and cannot delegate to one of its members ({g.to})")
+            return
+        governed = [p for p in g.powers if cat.rule_governs(rule, p)]
+        if governed and kinds and not eligible(n, rule, d.by, kinds):
+            original = bool({d.by, n.kind_of(d.by)} & set(rule.effective_delegators()))
+            allowed = rule.delegable_to if original else rule.subdelegable_to
+            self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{rule.id} laat delegatie door {d.by} alleen toe aan "
+                     f"{', '.join(allowed) or 'niemand'}; '{g.to}' is {', '.join(sorted(kinds))}",
+                     f"{rule.id} lets {d.by} delegate only to {', '.join(allowed) or 'nobody'}; '{g.to}' is "
+                     f"{', '.join(sorted(kinds))}")
+
+    def parents(self, d: m.Decision, g: m.Grant) -> list[m.Grant]:
+        n = self.new
+        if g.under is not None:
+            return [n.grants[g.under][0]] if g.under in n.grants else []
+        principals = {d.by, n.kind_of(d.by)}
+        return [pg for p in principals if p for pg, _ in n.grants_to.get(p, ())
+                if pg.id != g.id and all(any(power_covers(x, y) for x in pg.powers) for y in g.powers)]
+
+    def widening(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        for parent in self.parents(d, g):
+            pl, cl = parent.limits, g.limits
+            wider = []
+            if pl.max_amount is not None and cl.max_amount is not None and cl.max_amount > pl.max_amount:
+                wider.append(("max_amount", str(cl.max_amount), str(pl.max_amount)))
+            if pl.annual_ceiling is not None and cl.annual_ceiling is not None and cl.annual_ceiling > pl.annual_ceiling:
+                wider.append(("annual_ceiling", str(cl.annual_ceiling), str(pl.annual_ceiling)))
+            for name, within in (("budget_keys", key_within),
+                                 ("units", lambda a, b: b in self.new.unit_ancestors(a)),
+                                 ("document_types", lambda a, b: a == b), ("issuers", lambda a, b: a == b)):
+                extra = widens(getattr(pl, name), getattr(cl, name), within)
+                if extra:
+                    wider.append((name, ", ".join(extra), ", ".join(getattr(pl, name))))
+            for name, child, par in wider:
+                self.add("SCOPE_WIDENS_PARENT", f"{path}.limits.{name}",
+                         f"ruimer dan de bovenliggende delegatie {parent.id} ({child} tegenover {par}); het surplus geeft "
+                         "geen bevoegdheid", f"wider than parent grant {parent.id} ({child} versus {par}); the excess "
+                         "grants nothing")
+
+    def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        n = self.new
+        if d.by not in m.ORGANS and d.by not in n.positions and d.by not in n.persons:
+            return
+        for p in g.powers:
+            if not self.is_power(p):
+                continue
+            q = Question(actor=d.by, power=p, on=d.effective_from, entity=d.entity)
+            if not run_check(n, q).allowed:
+                self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", f"{d.by} heeft op {d.effective_from} zelf geen "
+                         f"bevoegdheid {p} om te delegeren", f"{d.by} does not itself hold {p} on {d.effective_from}")
+                return
+
+    def vacancy(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        n = self.new
+        if g.to not in n.positions:
+            return
+        end = d.effective_until or date.max
+        if not any(a.from_ <= end and (a.until is None or a.until >= d.effective_from)
+                   for a in n.appointments_by_position.get(g.to, ())):
+            self.add("VACANT_POSITION", f"{path}.to", f"functie '{g.to}' is tijdens de geldigheid van het besluit door "
+                     "niemand bezet", f"position '{g.to}' is held by nobody while the decision is in force")
+
+    def revocations(self) -> None:
+        n = self.new
+        for i, r in enumerate(self.f.revocations):
+            target = n.decisions.get(r.target) or (n.grants[r.target][1] if r.target in n.grants else None)
+            if target is None:
+                self.unknown(f"revocations[{i}].target", r.target, "besluit of delegatie", "decision or grant")
+
+
+def _add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date) -> list[ValidationFinding]:
+    return _Validator(f, file, state, today).run()
