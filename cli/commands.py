@@ -68,11 +68,10 @@ def _findings_text(args: argparse.Namespace, findings: list) -> str:
 
 @command("validate")
 def validate(args: argparse.Namespace) -> int:
-    from registry import Registry
-
     # Validation needs the register for references, but never writes: an absent register is empty.
     from pathlib import Path
 
+    from registry import Registry
     from registry.registry import default_path
 
     path = Path(args.db) if args.db else default_path()
@@ -128,9 +127,8 @@ def check(args: argparse.Namespace) -> int:
             from registry.errors import InputError
 
             raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
-        if answer.allowed:
-            answer = reg.record_use(answer, args.record, jti=jti)
-            data_extra["recorded"] = args.record if answer.allowed else None
+        answer = reg.record_use(answer, args.record, jti=jti)
+        data_extra["recorded"] = args.record if answer.allowed else None
     data = answer.to_dict(args.lang) | data_extra
     text = answer_text(data, args.lang, _names(reg))
     if data_extra.get("recorded"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from delegations.texts import nl_amount
+
 CAPACITY = {"titular": ("titularis", "titular"), "acting": ("waarnemend", "acting")}
 EVERY = {"act": ("per handeling", "per act"), "month": ("maandelijks", "monthly"), "quarter": ("per kwartaal", "quarterly"),
          "half_year": ("per halfjaar", "half-yearly"), "year": ("jaarlijks", "yearly")}
@@ -11,14 +13,6 @@ EVERY = {"act": ("per handeling", "per act"), "month": ("maandelijks", "monthly"
 
 def _l(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
-
-
-def nl_amount(value: str) -> str:
-    """1234.5 -> 1.234,50 (nl-BE)."""
-    from decimal import Decimal
-
-    text = f"{Decimal(value).quantize(Decimal('0.01')):,.2f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def amount(value: str, lang: str) -> str:
@@ -76,14 +70,14 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
     extra = f" [{', '.join(scope)}]" if scope else ""
     lines = []
     if a["allowed"]:
-        lines.append((f"ALLOWED: {who} may exercise {q['power']} on {q['on']}{extra}" if lang == "en"
-                      else f"TOEGESTAAN: {who} mag {q['power']} uitoefenen op {q['on']}{extra}"))
+        lines.append(f"ALLOWED: {who} may exercise {q['power']} on {q['on']}{extra}" if lang == "en"
+                      else f"TOEGESTAAN: {who} mag {q['power']} uitoefenen op {q['on']}{extra}")
         lines.append("Chain:" if lang == "en" else "Keten:")
         for i, s in enumerate(a["chains"][0], 1):
             lines.append(f"  {i}. {step_line(s, lang)}")
         if len(a["chains"]) > 1:
-            lines.append((f"  (+{len(a['chains']) - 1} other valid chain(s); see --json)" if lang == "en"
-                          else f"  (+{len(a['chains']) - 1} andere geldige keten(s); zie --json)"))
+            lines.append(f"  (+{len(a['chains']) - 1} other valid chain(s); see --json)" if lang == "en"
+                          else f"  (+{len(a['chains']) - 1} andere geldige keten(s); zie --json)")
         lim = limits_lines(a["effective_limits"], lang)
         if lim:
             lines.append(("Limits: " if lang == "en" else "Grenzen: ") + "; ".join(lim))
@@ -95,8 +89,8 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
             reps = [f"{r['to']} {_l(EVERY.get(r['every'], (r['every'], r['every'])), lang)}" for r in a["reporting"]]
             lines.append(("Reporting: " if lang == "en" else "Rapportering: ") + "; ".join(reps))
     else:
-        lines.append((f"REFUSED: {who} may not exercise {q['power']} on {q['on']}{extra}" if lang == "en"
-                      else f"GEWEIGERD: {who} mag {q['power']} niet uitoefenen op {q['on']}{extra}"))
+        lines.append(f"REFUSED: {who} may not exercise {q['power']} on {q['on']}{extra}" if lang == "en"
+                      else f"GEWEIGERD: {who} mag {q['power']} niet uitoefenen op {q['on']}{extra}")
         lines.append("Reasons:" if lang == "en" else "Redenen:")
         candidates = a.get("candidates", [])
         for r in a["reasons"]:

@@ -14,7 +14,17 @@ from decimal import Decimal
 from typing import Any
 
 from . import model as m
-from .answer import AppointmentStep, Answer, Finding, GrantStep, LawStep, Question, Step, SubstitutionStep, money
+from .answer import (
+    Answer,
+    AppointmentStep,
+    Finding,
+    GrantStep,
+    LawStep,
+    Question,
+    Step,
+    SubstitutionStep,
+    money,
+)
 from .catalogue import power_covers
 from .messages import msg
 from .scope import intersect, key_matches, key_within, lowest, plain_intersect

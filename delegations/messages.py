@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .texts import Text
+from .texts import Text, nl_amount
+
+MONEY = ("amount", "limit", "ceiling", "used", "remaining")
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     # reasons
@@ -91,4 +93,5 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 def msg(code: str, **params: object) -> Text:
     nl, en = TEMPLATES[code]
     params = {k: ("-" if v is None else v) for k, v in params.items()}
-    return Text(nl.format(**params), en.format(**params))
+    dutch = {k: (nl_amount(v) if k in MONEY and v != "-" else v) for k, v in params.items()}
+    return Text(nl.format(**dutch), en.format(**params))

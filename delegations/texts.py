@@ -21,3 +21,11 @@ class Text:
 
 def t(nl: str, en: str) -> Text:
     return Text(nl, en)
+
+
+def nl_amount(value: object) -> str:
+    """1234.5 -> '1.234,50' (nl-BE number format)."""
+    from decimal import Decimal
+
+    text = f"{Decimal(str(value)).quantize(Decimal('0.01')):,.2f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")

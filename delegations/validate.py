@@ -255,7 +255,7 @@ class _Validator:
         return x in m.ORGANS or x in self.new.positions or x in self.new.persons
 
     def decision(self, i: int, d: m.Decision) -> None:
-        n, cat, path = self.new, self.new.catalogue, f"decisions[{i}]"
+        _n, cat, path = self.new, self.new.catalogue, f"decisions[{i}]"
         if not self.principal_known(d.by):
             self.unknown(f"{path}.by", d.by, "orgaan, functie of persoon", "organ, position or person")
         self.choice(f"{path}.entity", d.entity, m.ENTITIES)

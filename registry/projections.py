@@ -15,7 +15,8 @@ from .store import Event, canonical, sha256
 Handler = Callable[[sqlite3.Connection, Event], None]
 HANDLERS: dict[str, Handler] = {}
 # table -> ORDER BY clause, compared by fsck
-TABLES: dict[str, str] = {"meta": "key", "entities": "kind, key", "uses": "reference", "use_grants": "reference, grant"}
+TABLES: dict[str, str] = {"meta": "key", "entities": "kind, key", "uses": "reference", "use_grants": "reference, \"grant\"",
+                          "refusals": "reference"}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -60,8 +61,18 @@ def _use(conn: sqlite3.Connection, event: Event) -> None:
                      (u["reference"], g, year, amount))
 
 
-def used_amount(conn: sqlite3.Connection, grant: str, year: int) -> Decimal:
+@handler("use.refused")
+def _refused(conn: sqlite3.Connection, event: Event) -> None:
+    u = event.data
+    conn.execute("INSERT INTO refusals (reference, \"on\", year, actor, power, amount, codes, grants, seq) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (u["reference"], u["on"], int(u["on"][:4]), u["actor"], u["power"], u["amount"], canonical(u["codes"]),
+                  canonical(u["grants"]), event.seq))
+
+
+def used_amount(conn: sqlite3.Connection, grant: str, year: int, exclude: str | None = None) -> Decimal:
     total = Decimal(0)
-    for (amount,) in conn.execute("SELECT amount FROM use_grants WHERE \"grant\" = ? AND year = ?", (grant, year)):
+    for (amount,) in conn.execute("SELECT amount FROM use_grants WHERE \"grant\" = ? AND year = ? AND reference IS NOT ?",
+                                  (grant, year, exclude)):
         total += Decimal(amount)
     return total

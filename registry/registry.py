@@ -15,11 +15,14 @@ from delegations import model as m
 from delegations.answer import Answer, Question
 from delegations.converter import FormatProblem, parse_amount, parse_date, structure, unstructure
 from delegations.evaluate import check as evaluate
+from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
 from delegations.texts import Text
 from delegations.validate import ValidationFinding, merged_state, parse, validate
 
 from . import projections
+from .attest import AttestMixin
+from .duties import DutiesMixin
 from .errors import InputError, IntegrityError
 from .files import FileProblem, read_file
 from .store import GENESIS, Event, Store, canonical, connect, init_file, sha256
@@ -59,11 +62,12 @@ class ImportResult:
                 "events": len(self.events), "findings": [f.to_dict(lang) for f in self.findings]}
 
 
-class Registry:
+class Registry(AttestMixin, DutiesMixin):
     def __init__(self, path: Path, store: Store):
         self.path = path
         self.store = store
         self._cache: tuple[int, RegisterState] | None = None
+        self.last_jti: str | None = None  # jti of the last attestation issued through this object
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
@@ -292,6 +296,16 @@ class Registry:
                 answers.append(ans)
         return answers
 
+    def check_signature(self, *, document_type: str, issuer: str, signer: str, cosigner: str,
+                        on: date | str | None = None, matter: str | None = None, entity: str = "gemeente",
+                        as_known_on: str | date | datetime | None = None) -> SignatureAnswer:
+        moment = parse_moment(as_known_on)
+        state = self.state(moment)
+        scope = {"document_type": document_type, "issuer": issuer, "matter": matter, "entity": entity}
+        first = self.question(signer, "ondertekening", on, state=state, **scope)
+        second = self.question(cosigner, "medeondertekening", first.on, state=state, **scope)
+        return pair(self.ask(first, state=state, moment=moment), self.ask(second, state=state, moment=moment))
+
     # -- uses -----------------------------------------------------------------------------------
     def record_use(self, answer: Answer, reference: str, jti: str | None = None) -> Answer:
         """Record one exercise of an allowed answer; idempotent per reference.
@@ -304,15 +318,27 @@ class Registry:
         q = answer.question
         with self.store.transaction() as tx:
             row = tx.execute("SELECT seq FROM uses WHERE reference = ?", (reference,)).fetchone()
-            fresh = evaluate(self.state(), q, usage=self._usage(None), register={"seq": tx.seq, "head": tx.prev})
-            payload = _use_payload(q, fresh if fresh.allowed else answer, reference, jti)
+            # The use itself must not count against its own re-check (idempotent replays).
+            conn = tx.conn
+
+            def usage(grant: str, year: int) -> Decimal:
+                return projections.used_amount(conn, grant, year, exclude=reference)
+
+            fresh = evaluate(self.state(), q, usage=usage, register={"seq": tx.seq, "head": tx.prev})
+            payload = _use_payload(q, fresh, reference, jti)
             if row is not None:
                 old = json.loads(tx.execute("SELECT payload FROM events WHERE seq = ?", (row[0],)).fetchone()[0])
                 if _same_use(old, payload):
-                    return answer
+                    return fresh
                 raise InputError(Text(f"Referentie {reference} is al vastgelegd met andere inhoud.",
                                       f"Reference {reference} was already recorded with other content."))
             if not fresh.allowed:
+                # A refused attempt is evidence too (the annual report counts them); once per reference.
+                seen = tx.execute("SELECT 1 FROM refusals WHERE reference = ?", (reference,)).fetchone()
+                if seen is None:
+                    ev = tx.append("use.refused", {**payload, "codes": sorted({r.code for r in fresh.reasons}),
+                                                   "grants": sorted({r.grant for r in fresh.reasons if r.grant})})
+                    projections.apply(tx.conn, ev)
                 return fresh
             ev = tx.append("use.recorded", payload)
             projections.apply(tx.conn, ev)

@@ -74,6 +74,8 @@ def create_schema(db) -> None:
         db["use_grants"].create({"reference": str, "grant": str, "year": int, "amount": str},
                                 pk=("reference", "grant"), if_not_exists=True)
         db["use_grants"].create_index(["grant", "year"], if_not_exists=True)
+        db["refusals"].create({"reference": str, "on": str, "year": int, "actor": str, "power": str, "amount": str,
+                               "codes": str, "grants": str, "seq": int}, pk="reference", if_not_exists=True)
         db["uses"].create_index(["year"], if_not_exists=True)
         for name, table in (("events", "events"),):
             db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {table} "
