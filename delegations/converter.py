@@ -33,6 +33,8 @@ class FormatProblem(ValueError):
 
 
 def parse_amount(value: Any) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and 0 <= value <= MAX_AMOUNT and value.as_tuple().exponent >= -2:
+        return value  # the common case for library callers: nothing to convert
     if isinstance(value, bool) or value is None:
         raise FormatProblem(Text("een bedrag in EUR (getal of decimale tekst)", "an amount in EUR (number or decimal string)"))
     if isinstance(value, float):

@@ -26,6 +26,7 @@ from .answer import (
     money,
 )
 from .catalogue import power_covers
+from .compiled import CompiledChain, compile_chain, fast_evaluate
 from .messages import msg
 from .scope import intersect, key_matches, key_within, lowest, plain_intersect
 from .state import RegisterState
@@ -43,22 +44,24 @@ def _no_usage(_grant: str, _year: int) -> Decimal:
 
 
 def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register: dict | None = None) -> Answer:
-    candidates = candidate_chains(state, q)
-    evaluated = [(chain, evaluate_chain(state, q, chain, usage)) for chain in candidates]
-    valid = [(c, e) for c, e in evaluated if not e.reasons]
+    compiled = _compiled(state, q)
+    candidates = [chain for chain, _ in compiled]
+    evaluated = [(chain, fast_evaluate(state, q, cc, usage) or evaluate_chain(state, q, chain, usage, cc), cc)
+                 for chain, cc in compiled]
+    valid = [x for x in evaluated if not x[1].reasons]
     register = register or {}
     if valid:
         # Prefer the chain with the fewest conditions, then the shortest: that is how the actor
         # would reasonably act.
-        valid.sort(key=lambda ce: (len(ce[1].conditions), not _cites_root(ce[0]), len(ce[0])))
+        valid.sort(key=lambda ce: (len(ce[1].conditions), not ce[2].cites_root, len(ce[0])))
         best = valid[0][1]
         return Answer(
-            question=q, allowed=True, chains=tuple(c for c, _ in valid), effective_limits=best.limits,
+            question=q, allowed=True, chains=tuple(x[0] for x in valid), effective_limits=best.limits,
             conditions=tuple(best.conditions), signature_mention=best.mention, reporting=tuple(best.reporting),
             register=register, hashes=state.decision_hashes,
         )
     reasons: list[Finding] = []
-    for i, (_chain, e) in enumerate(evaluated):
+    for i, (_chain, e, _cc) in enumerate(evaluated):
         reasons += [Finding(r.code, r.text, i, r.grant, r.rule, r.details) for r in e.reasons]
     if not evaluated:
         reasons.append(Finding("NO_AUTHORITY", msg("NO_AUTHORITY", actor=q.actor, power=q.power)))
@@ -70,6 +73,15 @@ def _cites_root(chain: tuple[Step, ...]) -> bool:
     """Does the first decision cite the rule of the law step? Such a chain reads most naturally."""
     first = next((s for s in chain if isinstance(s, GrantStep)), None)
     return first is None or first.decision.legal_basis == chain[0].rule.id  # type: ignore[union-attr]
+
+
+def _compiled(state: RegisterState, q: Question) -> list[tuple[tuple[Step, ...], CompiledChain]]:
+    """Candidate chains depend only on actor, power and entity: search and compile them once per snapshot."""
+    key = (q.actor, q.power, q.entity)
+    found = state.memo.get(key)
+    if found is None:
+        found = state.memo[key] = [(c, compile_chain(state, c, q.power, q.entity)) for c in candidate_chains(state, q)]
+    return found  # type: ignore[return-value]
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -142,32 +154,53 @@ class Evaluation:
         self.reasons.append(Finding(code, text, None, grant, rule, details))
 
 
-def evaluate_chain(state: RegisterState, q: Question, chain: tuple[Step, ...], usage: Usage = _no_usage) -> Evaluation:
+def static_reasons(state: RegisterState, power: str, entity: str, chain: tuple[Step, ...]) -> list[Finding]:
+    """Reasons that do not depend on the question beyond actor, power and entity."""
+    e = Evaluation()
+    law = chain[0]
+    grants = [s for s in chain if isinstance(s, GrantStep)]
+    probe = Question(actor="", power=power, on=date.min, entity=entity)
+    _check_law(state, probe, law, grants, e)  # type: ignore[arg-type]
+    for i, step in enumerate(grants):
+        _check_subdelegation(grants, i, e)
+        if step.grant.to not in state.persons:
+            _check_eligibility(state, probe, law, step, i, e)  # type: ignore[arg-type]
+    return e.reasons
+
+
+def evaluate_chain(state: RegisterState, q: Question, chain: tuple[Step, ...], usage: Usage = _no_usage,
+                   cc: CompiledChain | None = None) -> Evaluation:
+    """The explaining evaluation: every reason why a chain fails, or what it allows."""
     e = Evaluation()
     law = chain[0]
     assert isinstance(law, LawStep)
     grants = [s for s in chain if isinstance(s, GrantStep)]
-    _check_law(state, q, law, grants, e)
+    e.reasons = list(cc.static if cc is not None else static_reasons(state, q.power, q.entity, chain))
+    if q.document_type is not None:
+        _check_law(state, q, law, grants, e, documents_only=True)
     for i, step in enumerate(grants):
         _check_grant_time(state, q, step, e)
-        _check_subdelegation(grants, i, e)
-        _check_eligibility(state, q, law, step, i, e)
+        if step.grant.to in state.persons:
+            _check_eligibility(state, q, law, step, i, e)
     for step in chain:
         if isinstance(step, AppointmentStep | SubstitutionStep):
             _check_appointment(state, q, step, e)
     _check_scope(state, q, law, grants, e)
     _check_ceilings(q, grants, usage, e)
     _check_conflicts(state, q, e)
-    _collect_duties(state, q, grants, e)
+    if not e.reasons:
+        e.limits = cc.limits if cc is not None and not cc.slow else scope_limits(state, law, grants)
+        _collect_duties(state, q, grants, e)
     return e
 
 
-def _check_law(state: RegisterState, q: Question, law: LawStep, grants: list[GrantStep], e: Evaluation) -> None:
+def _check_law(state: RegisterState, q: Question, law: LawStep, grants: list[GrantStep], e: Evaluation,
+               documents_only: bool = False) -> None:
     if grants:
         rules = [law.rule] + [state.catalogue.rules[s.decision.legal_basis] for s in grants
                               if s.decision.legal_basis in state.catalogue.rules]
         for rule in dict.fromkeys(rules):
-            item = state.catalogue.excluded(rule.not_delegable, q.power, q.document_type)
+            item = state.catalogue.excluded(rule.not_delegable, "" if documents_only else q.power, q.document_type)
             if item is not None:
                 e.refuse("NOT_DELEGABLE", Text(
                     f"{item} blijft volgens {rule.id} bij de houder en kan niet gedelegeerd worden.",
@@ -285,89 +318,35 @@ def _check_substitution(state: RegisterState, q: Question, step: SubstitutionSte
                                 details={"position": target, "holders": [h.person for h in holders]}))
 
 
-def _check_scope(state: RegisterState, q: Question, law: LawStep, grants: list[GrantStep], e: Evaluation) -> None:
+def scope_limits(state: RegisterState, law: LawStep, grants: list[GrantStep]) -> dict[str, Any]:
+    """The effective limits of a chain: the intersection of every step (static per chain)."""
     limits: dict[str, Any] = {}
     max_amount: Decimal | None = None
-    binding: m.Grant | None = None
+    ceiling: Decimal | None = None
     keys: tuple[str, ...] | None = None
     units: tuple[str, ...] | None = None
     doc_types: tuple[str, ...] | None = None
     issuers: tuple[str, ...] | None = tuple(law.holding.issuers) or None
     excluded: list[str] = []
-    ceiling: Decimal | None = None
-    failed: set[str] = set()
-
-    if issuers is not None and q.issuer is not None and q.issuer not in issuers:
-        failed.add("issuer")
-        e.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"rechtsgrond {law.rule.id}",
-                                            where_en=f"legal basis {law.rule.id}", allowed=", ".join(issuers)),
-                 rule=law.rule.id)
 
     def within_unit(inner: str, outer: str) -> bool:
-        return outer in state.unit_ancestors(inner)
+        return outer in state.ancestors(inner)
 
     for step in grants:
-        g, lim = step.grant, step.grant.limits
-        if lim.max_amount is not None and (max_amount is None or lim.max_amount < max_amount):
-            max_amount, binding = lim.max_amount, g
+        lim = step.grant.limits
+        max_amount = lowest(max_amount, lim.max_amount)
         ceiling = lowest(ceiling, lim.annual_ceiling)
         if lim.budget_keys:
             keys = intersect(keys, lim.budget_keys, key_within)
-            if q.budget_key is not None and "key" not in failed and not any(key_matches(k, q.budget_key) for k in lim.budget_keys):
-                failed.add("key")
-                e.refuse("BUDGET_KEY_OUT_OF_SCOPE", msg("BUDGET_KEY_OUT_OF_SCOPE", budget_key=q.budget_key, grant=g.id,
-                                                        allowed=", ".join(lim.budget_keys)), grant=g.id)
         if lim.units:
             units = intersect(units, lim.units, within_unit)
-            if q.unit is not None and "unit" not in failed and not any(u in state.unit_ancestors(q.unit) for u in lim.units):
-                failed.add("unit")
-                e.refuse("UNIT_OUT_OF_SCOPE", msg("UNIT_OUT_OF_SCOPE", unit=q.unit, grant=g.id, allowed=", ".join(lim.units)),
-                         grant=g.id)
         if lim.document_types:
             doc_types = plain_intersect(doc_types, lim.document_types)
-            if q.document_type is not None and "doc" not in failed and q.document_type not in lim.document_types:
-                failed.add("doc")
-                e.refuse("DOCUMENT_TYPE_OUT_OF_SCOPE", msg("DOCUMENT_TYPE_OUT_OF_SCOPE", document_type=q.document_type,
-                                                           where=f"delegatie {g.id}", where_en=f"grant {g.id}",
-                                                           allowed=", ".join(lim.document_types)), grant=g.id)
         if lim.issuers:
             issuers = plain_intersect(issuers, lim.issuers)
-            if q.issuer is not None and "issuer" not in failed and q.issuer not in lim.issuers:
-                failed.add("issuer")
-                e.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"delegatie {g.id}",
-                                                    where_en=f"grant {g.id}", allowed=", ".join(lim.issuers)), grant=g.id)
         excluded += [x for x in lim.excluded if x not in excluded]
-        item = state.catalogue.excluded(lim.excluded, q.power, q.document_type)
-        if item is not None and "excl" not in failed:
-            failed.add("excl")
-            e.refuse("POWER_EXCLUDED", msg("POWER_EXCLUDED", item=item, grant=g.id), grant=g.id, item=item)
-        if lim.only_when_absent is not None:
-            holders = state.holders(lim.only_when_absent, q.on)
-            present = [h.person for h in holders if not state.is_absent(h.person, q.on)]
-            if present:
-                e.refuse("HOLDER_NOT_ABSENT", Text(
-                    f"Delegatie {g.id} geldt alleen bij afwezigheid van de titularis van {lim.only_when_absent}, "
-                    f"maar {', '.join(present)} is aanwezig op {q.on}.",
-                    f"Grant {g.id} applies only while the holder of {lim.only_when_absent} is absent, "
-                    f"but {', '.join(present)} is present on {q.on}."), grant=g.id)
-            else:
-                e.conditions.append(Finding("NOTIFY_ABSENT_HOLDER", msg(
-                    "NOTIFY_ABSENT_HOLDER", holders=", ".join(h.person for h in holders) or "-",
-                    position=lim.only_when_absent), grant=g.id,
-                    details={"position": lim.only_when_absent, "holders": [h.person for h in holders]}))
-        req = g.requires
-        if req.cosignature_by is not None:
-            e.conditions.append(Finding("COSIGNATURE_REQUIRED", msg("COSIGNATURE_REQUIRED", by=req.cosignature_by, grant=g.id),
-                                        grant=g.id, details={"by": req.cosignature_by}))
-        if req.visum_above is not None and q.amount is not None and q.amount > req.visum_above:
-            e.conditions.append(Finding("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(req.visum_above), grant=g.id),
-                                        grant=g.id, details={"above": money(req.visum_above)}))
-
-    if max_amount is not None and binding is not None:
+    if max_amount is not None:
         limits["max_amount"] = money(max_amount)
-        if q.amount is not None and q.amount > max_amount:
-            e.refuse("AMOUNT_ABOVE_LIMIT", msg("AMOUNT_ABOVE_LIMIT", amount=money(q.amount), limit=money(max_amount),
-                                               grant=binding.id), grant=binding.id, limit=money(max_amount))
     if ceiling is not None:
         limits["annual_ceiling"] = money(ceiling)
     for name, value in (("budget_keys", keys), ("units", units), ("document_types", doc_types), ("issuers", issuers)):
@@ -375,7 +354,74 @@ def _check_scope(state: RegisterState, q: Question, law: LawStep, grants: list[G
             limits[name] = list(value)
     if excluded:
         limits["excluded"] = excluded
-    e.limits = limits
+    return limits
+
+
+def _check_scope(state: RegisterState, q: Question, law: LawStep, grants: list[GrantStep], e: Evaluation) -> None:
+    """Reasons and question-dependent conditions; every restricting step must admit the question."""
+    failed: set[str] = set()
+    if law.holding.issuers and q.issuer is not None and q.issuer not in law.holding.issuers:
+        failed.add("issuer")
+        e.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"rechtsgrond {law.rule.id}",
+                                            where_en=f"legal basis {law.rule.id}", allowed=", ".join(law.holding.issuers)),
+                 rule=law.rule.id)
+    binding: m.Grant | None = None
+    for step in grants:
+        g, lim = step.grant, step.grant.limits
+        if lim.max_amount is not None and (binding is None or lim.max_amount < binding.limits.max_amount):
+            binding = g
+        if lim.budget_keys and q.budget_key is not None and "key" not in failed \
+                and not any(key_matches(k, q.budget_key) for k in lim.budget_keys):
+            failed.add("key")
+            e.refuse("BUDGET_KEY_OUT_OF_SCOPE", msg("BUDGET_KEY_OUT_OF_SCOPE", budget_key=q.budget_key, grant=g.id,
+                                                    allowed=", ".join(lim.budget_keys)), grant=g.id)
+        if lim.units and q.unit is not None and "unit" not in failed and state.ancestors(q.unit).isdisjoint(lim.units):
+            failed.add("unit")
+            e.refuse("UNIT_OUT_OF_SCOPE", msg("UNIT_OUT_OF_SCOPE", unit=q.unit, grant=g.id, allowed=", ".join(lim.units)),
+                     grant=g.id)
+        if lim.document_types and q.document_type is not None and "doc" not in failed \
+                and q.document_type not in lim.document_types:
+            failed.add("doc")
+            e.refuse("DOCUMENT_TYPE_OUT_OF_SCOPE", msg("DOCUMENT_TYPE_OUT_OF_SCOPE", document_type=q.document_type,
+                                                       where=f"delegatie {g.id}", where_en=f"grant {g.id}",
+                                                       allowed=", ".join(lim.document_types)), grant=g.id)
+        if lim.issuers and q.issuer is not None and "issuer" not in failed and q.issuer not in lim.issuers:
+            failed.add("issuer")
+            e.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"delegatie {g.id}",
+                                                where_en=f"grant {g.id}", allowed=", ".join(lim.issuers)), grant=g.id)
+        item = state.catalogue.excluded(lim.excluded, q.power, q.document_type) if lim.excluded else None
+        if item is not None and "excl" not in failed:
+            failed.add("excl")
+            e.refuse("POWER_EXCLUDED", msg("POWER_EXCLUDED", item=item, grant=g.id), grant=g.id, item=item)
+        if lim.only_when_absent is not None:
+            _check_only_when_absent(state, q, g, e)
+        req = g.requires
+        if req.cosignature_by is not None:
+            e.conditions.append(Finding("COSIGNATURE_REQUIRED", msg("COSIGNATURE_REQUIRED", by=req.cosignature_by, grant=g.id),
+                                        grant=g.id, details={"by": req.cosignature_by}))
+        if req.visum_above is not None and q.amount is not None and q.amount > req.visum_above:
+            e.conditions.append(Finding("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(req.visum_above), grant=g.id),
+                                        grant=g.id, details={"above": money(req.visum_above)}))
+    if binding is not None and q.amount is not None and q.amount > binding.limits.max_amount:  # type: ignore[operator]
+        limit = money(binding.limits.max_amount)
+        e.refuse("AMOUNT_ABOVE_LIMIT", msg("AMOUNT_ABOVE_LIMIT", amount=money(q.amount), limit=limit, grant=binding.id),
+                 grant=binding.id, limit=limit)
+
+
+def _check_only_when_absent(state: RegisterState, q: Question, g: m.Grant, e: Evaluation) -> None:
+    position = g.limits.only_when_absent
+    holders = state.holders(position, q.on)  # type: ignore[arg-type]
+    present = [h.person for h in holders if not state.is_absent(h.person, q.on)]
+    if present:
+        e.refuse("HOLDER_NOT_ABSENT", Text(
+            f"Delegatie {g.id} geldt alleen bij afwezigheid van de titularis van {position}, "
+            f"maar {', '.join(present)} is aanwezig op {q.on}.",
+            f"Grant {g.id} applies only while the holder of {position} is absent, "
+            f"but {', '.join(present)} is present on {q.on}."), grant=g.id)
+    else:
+        e.conditions.append(Finding("NOTIFY_ABSENT_HOLDER", msg(
+            "NOTIFY_ABSENT_HOLDER", holders=", ".join(h.person for h in holders) or "-", position=position),
+            grant=g.id, details={"position": position, "holders": [h.person for h in holders]}))
 
 
 def _check_ceilings(q: Question, grants: list[GrantStep], usage: Usage, e: Evaluation) -> None:

@@ -90,8 +90,35 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+class LazyText:
+    """A `Text` formatted only when read: refusals in a batch are often never printed."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, params: dict[str, object]):
+        self.code, self.params = code, params
+
+    @property
+    def nl(self) -> str:
+        dutch = {k: (nl_amount(v) if k in MONEY and v != "-" else v) for k, v in self.params.items()}
+        return TEMPLATES[self.code][0].format(**dutch)
+
+    @property
+    def en(self) -> str:
+        return TEMPLATES[self.code][1].format(**self.params)
+
+    def __call__(self, lang: str = "nl") -> str:
+        return self.en if lang == "en" else self.nl
+
+    def __str__(self) -> str:
+        return self.nl
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyText | Text) and (self.nl, self.en) == (other.nl, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.code, tuple(sorted((k, str(v)) for k, v in self.params.items()))))
+
+
 def msg(code: str, **params: object) -> Text:
-    nl, en = TEMPLATES[code]
-    params = {k: ("-" if v is None else v) for k, v in params.items()}
-    dutch = {k: (nl_amount(v) if k in MONEY and v != "-" else v) for k, v in params.items()}
-    return Text(nl.format(**dutch), en.format(**params))
+    return LazyText(code, {k: ("-" if v is None else v) for k, v in params.items()})  # type: ignore[return-value]

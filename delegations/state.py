@@ -78,6 +78,8 @@ class RegisterState:
         self.conflicts: dict[str, m.Conflict] = entities.get("conflict", {})  # type: ignore[assignment]
         # sha256 of each decision's stored content, cited in answers and attestations
         self.decision_hashes: dict[str, str] = hashes or {}
+        # Derived values of this immutable snapshot (candidate chains, compiled chains, ancestors).
+        self.memo: dict[object, object] = {}
 
     def entities(self, kind: str) -> dict[str, object]:
         return getattr(self, SECTION[kind])
@@ -151,6 +153,13 @@ class RegisterState:
             parent = self.units.get(unit)
             unit = parent.parent if parent else None  # type: ignore[assignment]
         return seen
+
+    def ancestors(self, unit: str) -> frozenset[str]:
+        key = ("ancestors", unit)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = frozenset(self.unit_ancestors(unit))
+        return found  # type: ignore[return-value]
 
     def holders(self, position: str, on: date) -> list[m.Appointment]:
         return [a for a in self.appointments_by_position.get(position, ()) if m.covers(a.from_, a.until, on)]

@@ -66,7 +66,8 @@ class Registry(AttestMixin, DutiesMixin):
     def __init__(self, path: Path, store: Store):
         self.path = path
         self.store = store
-        self._cache: tuple[int, RegisterState] | None = None
+        # (store version, state, seq, head, usage per (grant, year)): valid until anything is committed
+        self._snap: tuple | None = None
         self.last_jti: str | None = None  # jti of the last attestation issued through this object
 
     # -- opening --------------------------------------------------------------------------------
@@ -119,16 +120,25 @@ class Registry(AttestMixin, DutiesMixin):
         moment = parse_moment(as_known_on)
         if moment is not None:
             return self._replayed_state(moment)
-        seq, _ = self.head
-        if self._cache is None or self._cache[0] != seq:
-            entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}
-            hashes: dict[str, str] = {}
-            for kind, key, data, digest in self.store.conn.execute("SELECT kind, key, data, sha256 FROM entities"):
-                entities[kind][key] = structure(json.loads(data), MODEL[kind])
-                if kind == "decision":
-                    hashes[key] = digest
-            self._cache = (seq, RegisterState(self.administration(), entities, hashes))
-        return self._cache[1]
+        return self._snapshot()[1]
+
+    def _snapshot(self) -> tuple:
+        version = self.store.version()
+        snap = self._snap
+        if snap is None or snap[0] != version:
+            seq, head = self.head
+            state = snap[1] if snap is not None and snap[2] == seq else self._load_state()
+            snap = self._snap = (version, state, seq, head, {})
+        return snap
+
+    def _load_state(self) -> RegisterState:
+        entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}
+        hashes: dict[str, str] = {}
+        for kind, key, data, digest in self.store.conn.execute("SELECT kind, key, data, sha256 FROM entities"):
+            entities[kind][key] = structure(json.loads(data), MODEL[kind])
+            if kind == "decision":
+                hashes[key] = digest
+        return RegisterState(self.administration(), entities, hashes)
 
     def _replayed_state(self, moment: str) -> RegisterState:
         entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}
@@ -209,7 +219,7 @@ class Registry(AttestMixin, DutiesMixin):
                             added += 1
                         else:
                             changed += 1
-        self._cache = None
+        self._snap = None
         return ImportResult(added, changed, unchanged, findings, tx.appended)
 
     # -- questions ------------------------------------------------------------------------------
@@ -231,8 +241,9 @@ class Registry(AttestMixin, DutiesMixin):
             except FormatProblem as exc:
                 raise InputError(Text(f"--amount: verwacht {exc.expected.nl}, gevonden '{amount}'",
                                       f"--amount: expected {exc.expected.en}, found '{amount}'")) from None
-        actors = set(state.persons) | set(state.positions) | set(m.ORGANS)
-        _known("--actor", actor, actors, "persoon, functie of orgaan", "person, position or organ")
+        if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
+            _known("--actor", actor, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
+                   "person, position or organ")
         _known("--power", power, state.catalogue.powers, "bevoegdheid", "power")
         if unit is not None:
             _known("--unit", unit, state.units, "organisatie-eenheid", "unit")
@@ -240,7 +251,8 @@ class Registry(AttestMixin, DutiesMixin):
             _known("--document-type", document_type, state.catalogue.document_types, "documenttype", "document type")
         if issuer is not None:
             _known("--issuer", issuer, m.ORGANS, "orgaan", "organ")
-        _known("--entity", entity, m.ENTITIES, "rechtspersoon", "legal entity")
+        if entity not in m.ENTITIES:
+            _known("--entity", entity, m.ENTITIES, "rechtspersoon", "legal entity")
         for name, value in (("--budget-key", budget_key), ("--matter", matter)):
             if value is not None and (not value.strip() or len(value) > 200 or "\x00" in value):
                 raise InputError(Text(f"{name}: verwacht een niet-lege waarde van hoogstens 200 tekens",
@@ -251,27 +263,41 @@ class Registry(AttestMixin, DutiesMixin):
     def check(self, actor: str, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
               **scope: Any) -> Answer:
         moment = parse_moment(as_known_on)
-        state = self.state(moment)
-        q = self.question(actor, power, on, state=state, **scope)
-        return self.ask(q, state=state, moment=moment)
+        if moment is not None:
+            state = self.state(moment)
+            return self.ask(self.question(actor, power, on, state=state, **scope), state=state, moment=moment)
+        snap = self._snapshot()  # one look at the database per check
+        return self._evaluate(self.question(actor, power, on, state=snap[1], **scope), snap)
 
     def ask(self, q: Question, *, state: RegisterState | None = None, moment: str | None = None) -> Answer:
-        state = state or self.state(moment)
-        seq, head = self.head_at(moment)
-        return evaluate(state, q, usage=self._usage(moment), register={"seq": seq, "head": head})
+        if moment is not None:
+            seq, head = self.head_at(moment)
+            return evaluate(state or self.state(moment), q, usage=self._usage(moment), register={"seq": seq, "head": head})
+        return self._evaluate(q, self._snapshot(), state)
+
+    def _evaluate(self, q: Question, snap: tuple, state: RegisterState | None = None) -> Answer:
+        _, current, seq, head, used = snap
+        return evaluate(state or current, q, usage=self._usage(None, used), register={"seq": seq, "head": head})
 
     def check_many(self, questions: Iterable[Question]) -> list[Answer]:
         """Batch API for finance systems: one state, one register head, many answers."""
-        state = self.state()
-        seq, head = self.head
-        usage = self._usage(None)
+        _, state, seq, head, used = self._snapshot()
+        usage = self._usage(None, used)
         register = {"seq": seq, "head": head}
         return [evaluate(state, q, usage=usage, register=register) for q in questions]
 
-    def _usage(self, moment: str | None):
+    def _usage(self, moment: str | None, cache: dict | None = None):
         conn = self.store.conn
         if moment is None:
-            return lambda grant, year: projections.used_amount(conn, grant, year)
+            cache = {} if cache is None else cache
+
+            def current(grant: str, year: int) -> Decimal:
+                found = cache.get((grant, year))
+                if found is None:
+                    found = cache[(grant, year)] = projections.used_amount(conn, grant, year)
+                return found
+
+            return current
         # as known at a moment: only uses recorded by then
         def usage(grant: str, year: int) -> Decimal:
             total = Decimal(0)
@@ -364,7 +390,7 @@ class Registry(AttestMixin, DutiesMixin):
                 return None
             ev = tx.append("entity.put", {"kind": "revocation", "key": target, "data": data, "file": None})
             projections.apply(tx.conn, ev)
-        self._cache = None
+        self._snap = None
         return ev
 
     def history(self) -> Iterator[Event]:
@@ -448,9 +474,8 @@ def _suggest(value: str, known: Iterable[str]) -> Text:
     return Text(f"; bedoelde u: {joined}?", f"; did you mean: {joined}?")
 
 
-def _known(option: str, value: str, known: Iterable[str], what_nl: str, what_en: str) -> None:
-    known = list(known)
-    if value not in known:
+def _known(option: str, value: str, known, what_nl: str, what_en: str) -> None:
+    if value not in known:  # a set or dict: O(1); the list for suggestions is built only on failure
         s = _suggest(value, known)
         raise InputError(Text(f"{option}: '{value}' is geen gekende {what_nl}{s.nl}",
                               f"{option}: '{value}' is not a known {what_en}{s.en}"))

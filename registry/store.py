@@ -113,6 +113,11 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
 class Store:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self.writes = 0  # commits through this connection (PRAGMA data_version only sees other connections')
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything was committed, by this connection or another one."""
+        return (self.conn.execute("PRAGMA data_version").fetchone()[0], self.writes)
 
     # -- reading ----------------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
@@ -171,6 +176,7 @@ class Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.conn.execute("COMMIT")
+            self.store.writes += 1
         else:
             self.conn.execute("ROLLBACK")
 
