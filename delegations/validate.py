@@ -133,9 +133,12 @@ class _Validator:
                  "decisions": "decision", "appointments": "appointment", "absences": "absence",
                  "conflicts": "conflict", "revocations": "revocation"}
         for name, items in sections.items():
-            keys = [entity_key(kinds[name], o) for o in items]
-            for i, k in enumerate(keys):
-                if keys.index(k) != i:
+            seen: set[str] = set()
+            for i, o in enumerate(items):
+                k = entity_key(kinds[name], o)
+                if k not in seen:
+                    seen.add(k)
+                else:
                     self.add("DUPLICATE_ID", f"{name}[{i}]", f"'{k}' komt meer dan eens voor in {name}",
                              f"'{k}' occurs more than once in {name}")
         # positions and persons share one namespace; organ ids are reserved

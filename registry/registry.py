@@ -427,7 +427,13 @@ class Registry(AttestMixin, DutiesMixin):
 
     def list(self, active_on: date | str | None = None) -> list[dict[str, Any]]:
         state = self.state()
-        on = parse_date(active_on) if isinstance(active_on, str) else active_on
+        on = active_on
+        if isinstance(active_on, str):
+            try:
+                on = parse_date(active_on)
+            except FormatProblem as exc:
+                raise InputError(Text(f"--active-on: verwacht {exc.expected.nl}, gevonden '{active_on}'",
+                                      f"--active-on: expected {exc.expected.en}, found '{active_on}'")) from None
         out = []
         for d in sorted(state.decisions.values(), key=lambda d: (d.decided_on, d.id)):
             rev = state.revocation_of(d.id)
