@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from delegations import model as m
 from delegations.answer import Answer, Question
@@ -18,13 +18,14 @@ from delegations.evaluate import check as evaluate
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
 from delegations.texts import Text
-from delegations.validate import ValidationFinding, merged_state, parse, validate
+
+if TYPE_CHECKING:
+    from delegations.validate import ValidationFinding
 
 from . import projections
 from .attest import AttestMixin
 from .duties import DutiesMixin
 from .errors import InputError, IntegrityError
-from .files import FileProblem, read_file
 from .store import GENESIS, Event, Store, canonical, connect, init_file, sha256
 
 DEFAULT_DB = "delegaties.db"
@@ -163,6 +164,11 @@ class Registry(AttestMixin, DutiesMixin):
 
     # -- files ----------------------------------------------------------------------------------
     def _prepare(self, paths: Iterable[str | Path], today: date | None) -> tuple[list[tuple[str, m.RegisterFile]], list[ValidationFinding]]:
+        # Imported here: a `check` never needs the loader, and the CLI should start fast.
+        from delegations.validate import merged_state, parse, validate
+
+        from .files import FileProblem, read_file
+
         today = today or date.today()
         findings: list[ValidationFinding] = []
         files: list[tuple[str, m.RegisterFile]] = []
