@@ -1,0 +1,512 @@
+"""Attestation format: a check answer signed as a JWS compact token (RFC 7515, EdDSA/Ed25519).
+
+Pure: no file or database access. `cryptography` is imported lazily because every CLI command
+imports this package and only a few of them sign or verify.
+
+Verification trusts nothing from the token before the signature is checked with a key taken
+from the caller's JWKS; the token can never bring its own key (`jwk`, `jku`, `x5u`, `x5c`).
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import hashlib
+import json
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "CODES",
+    "AttestationError",
+    "build_claims",
+    "canonical_json",
+    "jwk_thumbprint",
+    "make_jwks",
+    "public_jwk",
+    "sign_attestation",
+    "verify_attestation",
+]
+
+CODES: tuple[str, ...] = (
+    "MALFORMED",
+    "UNSUPPORTED_ALG",
+    "UNKNOWN_KID",
+    "BAD_SIGNATURE",
+    "EXPIRED",
+    "ISSUED_IN_FUTURE",
+    "KEY_RETIRED",
+    "INVALID_JWKS",
+    "INVALID_CLAIMS",
+)
+
+ALGORITHM = "EdDSA"
+# Header members that would let the token choose its own key or change how it must be read.
+_FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "b64")
+_SIGNATURE_LENGTH = 64
+_PUBLIC_KEY_LENGTH = 32
+
+
+class AttestationError(ValueError):
+    """An attestation that must not be trusted; `code` is stable, the messages are for people."""
+
+    def __init__(self, code: str, message_nl: str, message_en: str) -> None:
+        super().__init__(message_nl)
+        self.code = code
+        self.message_nl = message_nl
+        self.message_en = message_en
+
+    def message(self, lang: str = "nl") -> str:
+        return self.message_en if lang == "en" else self.message_nl
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message_nl, self.message_en))
+
+
+# --- encoding helpers ---------------------------------------------------------------------------
+
+_B64_TO_URL = bytes.maketrans(b"+/", b"-_")
+_URL_TO_B64 = bytes.maketrans(b"-_", b"+/")
+_B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _b64url_encode(data: bytes) -> bytes:
+    # One translate pass both maps the alphabet and drops the padding.
+    return binascii.b2a_base64(data, newline=False).translate(_B64_TO_URL, b"=")
+
+
+def _b64url_decode(segment: bytes) -> bytes:
+    """Decode unpadded base64url; raises binascii.Error (a ValueError) on bad input."""
+    return binascii.a2b_base64(segment.translate(_URL_TO_B64) + b"=" * (-len(segment) % 4), strict_mode=True)
+
+
+def _b64url_decode_canonical(segment: bytes) -> bytes:
+    # Unused trailing bits would let several strings decode to the same bytes; a mutated
+    # signature or key must not pass as the original.
+    data = _b64url_decode(segment)
+    if _b64url_encode(data) != segment:
+        raise binascii.Error("non-canonical base64url")
+    return data
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # also datetime
+        return value.isoformat()
+    raise TypeError(f"canonical_json: cannot encode {type(value).__name__}")
+
+
+# Built once; check_circular is off because inputs are trees and the check costs ~10% of
+# the encoding time.
+_CANONICAL_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    allow_nan=False,
+    sort_keys=True,
+    separators=(",", ":"),
+    default=_json_default,
+    check_circular=False,
+)
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Deterministic UTF-8 JSON: sorted keys, no whitespace, Decimal as string, dates as ISO."""
+    return _CANONICAL_ENCODER.encode(obj).encode("utf-8")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value from an untrusted token, made safe to print: no control characters, bounded."""
+    text = value if isinstance(value, str) and value.isprintable() else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _format_time(numeric_date: int) -> str:
+    try:
+        return datetime.fromtimestamp(numeric_date, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(numeric_date)
+
+
+@functools.cache
+def _crypto() -> tuple[Any, type[Exception]]:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    return ed25519, InvalidSignature
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 thumbprint of an OKP key: SHA-256 over its required members crv, kty, x."""
+    members = {name: jwk.get(name) for name in ("crv", "kty", "x")}
+    if not all(isinstance(value, str) for value in members.values()):
+        raise ValueError("jwk_thumbprint: an OKP JWK needs string members crv, kty and x")
+    return _b64url_encode(hashlib.sha256(canonical_json(members)).digest()).decode("ascii")
+
+
+def public_jwk(public_key: Any) -> dict[str, str]:
+    """The public JWK (RFC 8037) of an Ed25519 public key, with its thumbprint as kid."""
+    ed25519, _ = _crypto()
+    if not isinstance(public_key, ed25519.Ed25519PublicKey):
+        raise TypeError(f"public_jwk: expected an Ed25519 public key, got {type(public_key).__name__}")
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64url_encode(public_key.public_bytes_raw()).decode("ascii")}
+    return {**jwk, "kid": jwk_thumbprint(jwk), "alg": ALGORITHM, "use": "sig"}
+
+
+def _invalid_jwks(nl: str, en: str) -> AttestationError:
+    return AttestationError("INVALID_JWKS", f"Ongeldige JWKS: {nl}.", f"Invalid JWKS: {en}.")
+
+
+# (kid, x) -> public key object; only filled after the kid was checked to be x's thumbprint.
+_VERIFIED_KEYS: dict[tuple[str, str], Any] = {}
+_CACHE_LIMIT = 512
+
+
+def _parse_jwk(entry: Any, index: int) -> tuple[str, Any, int | None]:
+    """Validate one JWKS entry; returns (kid, public key, retired_at)."""
+    where = f"keys[{index}]"
+    if not isinstance(entry, dict):
+        raise _invalid_jwks(f"{where} is geen object", f"{where} is not an object")
+    if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
+        raise _invalid_jwks(
+            f"{where} is geen Ed25519-sleutel (verwacht kty OKP, crv Ed25519)",
+            f"{where} is not an Ed25519 key (expected kty OKP, crv Ed25519)",
+        )
+    if "d" in entry:
+        raise _invalid_jwks(
+            f"{where} bevat een privésleutel (d); publiceer alleen publieke sleutels",
+            f"{where} contains a private key (d); publish public keys only",
+        )
+    if entry.get("alg", ALGORITHM) != ALGORITHM or entry.get("use", "sig") != "sig":
+        raise _invalid_jwks(
+            f"{where} is niet bedoeld voor EdDSA-handtekeningen (alg/use)",
+            f"{where} is not meant for EdDSA signatures (alg/use)",
+        )
+    retired_at = entry.get("retired_at")
+    if retired_at is not None and type(retired_at) is not int:
+        raise _invalid_jwks(
+            f"{where}.retired_at moet een geheel getal zijn (seconden sinds 1970)",
+            f"{where}.retired_at must be an integer (seconds since 1970)",
+        )
+    kid, x = entry.get("kid"), entry.get("x")
+    if not isinstance(kid, str) or not isinstance(x, str):
+        raise _invalid_jwks(f"{where} mist kid of x", f"{where} lacks kid or x")
+    key = _VERIFIED_KEYS.get((kid, x))
+    if key is None:
+        key = _load_public_key(kid, x, where)
+        if len(_VERIFIED_KEYS) >= _CACHE_LIMIT:
+            _VERIFIED_KEYS.clear()
+        _VERIFIED_KEYS[(kid, x)] = key
+    return kid, key, retired_at
+
+
+def _load_public_key(kid: str, x: str, where: str) -> Any:
+    try:
+        raw = _b64url_decode_canonical(x.encode("ascii"))
+    except (UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != _PUBLIC_KEY_LENGTH:
+        raise _invalid_jwks(
+            f"{where}.x is geen base64url-gecodeerde Ed25519-sleutel van 32 bytes",
+            f"{where}.x is not a base64url-encoded 32-byte Ed25519 key",
+        )
+    expected = jwk_thumbprint({"crv": "Ed25519", "kty": "OKP", "x": x})
+    if kid != expected:
+        # A kid that is not the key's own thumbprint could make a token point at another key.
+        raise _invalid_jwks(
+            f"{where}.kid {kid!r} is niet de RFC 7638-thumbprint van de sleutel ({expected})",
+            f"{where}.kid {kid!r} is not the RFC 7638 thumbprint of the key ({expected})",
+        )
+    ed25519, _ = _crypto()
+    try:
+        return ed25519.Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise _invalid_jwks(
+            f"{where}.x is geen geldige Ed25519-sleutel", f"{where}.x is not a valid Ed25519 key"
+        ) from None
+
+
+def _find_key(jwks: Any, kid: str) -> tuple[Any, int | None]:
+    # Every entry is checked on every call (cheap: keys are cached by content), so a JWKS that
+    # is edited in place, e.g. a key retired, takes effect at once.
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list):
+        raise _invalid_jwks('verwacht een object {"keys": [...]}', 'expected an object {"keys": [...]}')
+    found = None
+    seen: set[str] = set()
+    for index, entry in enumerate(keys):
+        entry_kid, key, retired_at = _parse_jwk(entry, index)
+        if entry_kid in seen:
+            raise _invalid_jwks(f"sleutel {entry_kid} komt twee keer voor", f"key {entry_kid} occurs twice")
+        seen.add(entry_kid)
+        if entry_kid == kid:
+            found = (key, retired_at)
+    if found is None:
+        raise AttestationError(
+            "UNKNOWN_KID",
+            f"Sleutel {_shown(kid)} staat niet in de JWKS; de attestatie is met een onbekende sleutel ondertekend.",
+            f"Key {_shown(kid)} is not in the JWKS; the attestation was signed with an unknown key.",
+        )
+    return found
+
+
+def make_jwks(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A JWKS (RFC 7517) of public Ed25519 JWKs; an entry may carry `retired_at` (NumericDate)."""
+    keys = [dict(entry) if isinstance(entry, dict) else entry for entry in entries]
+    jwks = {"keys": keys}
+    for index, entry in enumerate(keys):
+        _parse_jwk(entry, index)
+    if len({entry["kid"] for entry in keys}) != len(keys):
+        raise _invalid_jwks("een sleutel komt twee keer voor", "a key occurs twice")
+    return jwks
+
+
+# --- signing ------------------------------------------------------------------------------------
+
+
+def build_claims(
+    answer: dict[str, Any],
+    *,
+    iss: str,
+    sub: str,
+    jti: str,
+    iat: int,
+    exp: int | None = None,
+    register: dict[str, Any],
+) -> dict[str, Any]:
+    """The claims of an attestation of `answer` (iat/exp are NumericDate seconds)."""
+    if type(iat) is not int or (exp is not None and type(exp) is not int):
+        raise TypeError("build_claims: iat and exp must be int (seconds since 1970)")
+    if "question" not in answer:
+        raise ValueError("build_claims: the answer has no 'question'")
+    claims: dict[str, Any] = {"iss": iss, "sub": sub, "iat": iat, "jti": jti}
+    if exp is not None:
+        claims["exp"] = exp
+    claims["question"] = answer["question"]
+    claims["answer"] = answer
+    claims["register"] = register
+    return claims
+
+
+_HEADER_PREFIXES: dict[str, bytes] = {}
+
+
+def _header_prefix(kid: str) -> bytes:
+    prefix = _HEADER_PREFIXES.get(kid)
+    if prefix is None:
+        if not isinstance(kid, str) or not kid:
+            raise ValueError("sign_attestation: kid must be a non-empty string")
+        header = canonical_json({"alg": ALGORITHM, "kid": kid, "typ": "JWT"})
+        prefix = _b64url_encode(header) + b"."
+        if len(_HEADER_PREFIXES) >= _CACHE_LIMIT:
+            _HEADER_PREFIXES.clear()
+        _HEADER_PREFIXES[kid] = prefix
+    return prefix
+
+
+def sign_attestation(claims: dict[str, Any], private_key: Any, kid: str) -> str:
+    """JWS compact token over canonical_json(claims); deterministic (Ed25519 is).
+
+    `kid` must be the thumbprint of `private_key` (KeyStore.load_private guarantees that);
+    a mismatch yields tokens that fail verification with BAD_SIGNATURE.
+    """
+    if not isinstance(claims, dict):
+        raise TypeError("sign_attestation: claims must be a dict")
+    signing_input = _header_prefix(kid) + _b64url_encode(canonical_json(claims))
+    signature = private_key.sign(signing_input)
+    return (signing_input + b"." + _b64url_encode(signature)).decode("ascii")
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+def _malformed(nl: str, en: str) -> AttestationError:
+    return AttestationError(
+        "MALFORMED",
+        f"Ongeldig token: {nl}. Verwacht een JWS compact token (header.payload.handtekening in base64url).",
+        f"Malformed token: {en}. Expected a JWS compact token (header.payload.signature in base64url).",
+    )
+
+
+def _token_bytes(token: Any) -> bytes:
+    if isinstance(token, str):
+        try:
+            raw = token.encode("ascii")
+        except UnicodeEncodeError:
+            raise _malformed(
+                "het bevat tekens buiten base64url", "it contains characters outside base64url"
+            ) from None
+    elif isinstance(token, bytes | bytearray | memoryview):
+        raw = bytes(token)
+    else:
+        raise _malformed(
+            f"verwacht tekst, kreeg {type(token).__name__}", f"expected text, got {type(token).__name__}"
+        )
+    # Only the ends are cleaned (a token read from a file ends in a newline); a stray character
+    # inside the signed part breaks the signature, elsewhere the segment checks catch it.
+    return raw.strip()
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    header = dict(pairs)
+    if len(header) != len(pairs):
+        # Two "alg" members could be read differently by different libraries.
+        raise ValueError("duplicate member")
+    return header
+
+
+# header segment -> kid, for headers that passed every check below.
+_HEADER_KIDS: dict[bytes, str] = {}
+
+
+def _header_kid(segment: bytes) -> str:
+    kid = _HEADER_KIDS.get(segment)
+    if kid is not None:
+        return kid
+    header = None
+    if not segment.translate(None, _B64URL_ALPHABET):
+        try:
+            header = json.loads(_b64url_decode(segment), object_pairs_hook=_reject_duplicates)
+        except (ValueError, RecursionError):  # ValueError covers binascii, UTF-8 and JSON errors
+            pass
+    if not isinstance(header, dict):
+        raise _malformed(
+            "de header is geen base64url-gecodeerd JSON-object",
+            "the header is not a base64url-encoded JSON object",
+        )
+    alg = header.get("alg")
+    if alg != ALGORITHM:
+        raise AttestationError(
+            "UNSUPPORTED_ALG",
+            f"Algoritme {_shown(repr(alg))} wordt niet aanvaard; alleen EdDSA (Ed25519).",
+            f"Algorithm {_shown(repr(alg))} is not accepted; only EdDSA (Ed25519).",
+        )
+    embedded = [name for name in _FORBIDDEN_HEADER_MEMBERS if name in header]
+    if embedded:
+        names = ", ".join(embedded)
+        raise AttestationError(
+            "UNSUPPORTED_ALG",
+            f"De header bevat {names}; sleutels of extensies uit het token zelf worden nooit vertrouwd.",
+            f"The header contains {names}; keys or extensions carried by the token are never trusted.",
+        )
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise AttestationError(
+            "UNKNOWN_KID",
+            "De header noemt geen sleutel (kid); zonder kid kan de handtekening niet gecontroleerd worden.",
+            "The header names no key (kid); without a kid the signature cannot be checked.",
+        )
+    if len(_HEADER_KIDS) >= _CACHE_LIMIT:
+        _HEADER_KIDS.clear()
+    _HEADER_KIDS[segment] = kid
+    return kid
+
+
+def _invalid_claims(nl: str, en: str) -> AttestationError:
+    return AttestationError("INVALID_CLAIMS", f"Ongeldige claims: {nl}.", f"Invalid claims: {en}.")
+
+
+_REQUIRED_CLAIMS: tuple[tuple[str, type, str, str], ...] = (
+    ("iss", str, "tekst", "text"),
+    ("sub", str, "tekst", "text"),
+    ("iat", int, "een geheel getal", "an integer"),
+    ("jti", str, "tekst", "text"),
+    ("question", dict, "een object", "an object"),
+    ("answer", dict, "een object", "an object"),
+    ("register", dict, "een object", "an object"),
+)
+
+
+def _check_claims(claims: Any) -> None:
+    if not isinstance(claims, dict):
+        raise _invalid_claims("de payload is geen JSON-object", "the payload is not a JSON object")
+    for name, kind, kind_nl, kind_en in _REQUIRED_CLAIMS:
+        value = claims.get(name)
+        # type() rather than isinstance: JSON true/false must not pass as an int.
+        if value is None or type(value) is not kind or (kind is str and not value):
+            if value is None:
+                raise _invalid_claims(f"claim {name!r} ontbreekt", f"claim {name!r} is missing")
+            raise _invalid_claims(f"claim {name!r} moet {kind_nl} zijn", f"claim {name!r} must be {kind_en}")
+    exp = claims.get("exp")
+    if exp is not None and type(exp) is not int:
+        raise _invalid_claims("claim 'exp' moet een geheel getal zijn", "claim 'exp' must be an integer")
+    register = claims["register"]
+    if type(register.get("seq")) is not int or not isinstance(register.get("head"), str):
+        raise _invalid_claims(
+            "claim 'register' moet seq (geheel getal) en head (tekst) bevatten",
+            "claim 'register' must contain seq (integer) and head (text)",
+        )
+
+
+def verify_attestation(
+    token: str | bytes, jwks: dict[str, Any], *, now: int | None = None, leeway: int = 60
+) -> dict[str, Any]:
+    """Verify a token against `jwks` alone and return its claims, or raise AttestationError."""
+    raw = _token_bytes(token)
+    parts = raw.split(b".")
+    if len(parts) != 3:
+        raise _malformed(
+            f"het heeft {len(parts)} delen in plaats van 3", f"it has {len(parts)} parts instead of 3"
+        )
+    header_segment, payload_segment, signature_segment = parts
+    kid = _header_kid(header_segment)
+    key, retired_at = _find_key(jwks, kid)
+
+    try:
+        signature = _b64url_decode_canonical(signature_segment)
+    except ValueError:
+        signature = b""
+    if len(signature) != _SIGNATURE_LENGTH:
+        raise _malformed(
+            "de handtekening is geen Ed25519-handtekening van 64 bytes",
+            "the signature is not a 64-byte Ed25519 signature",
+        )
+    _, invalid_signature = _crypto()
+    try:
+        key.verify(signature, raw[: len(header_segment) + 1 + len(payload_segment)])
+    except invalid_signature:
+        raise AttestationError(
+            "BAD_SIGNATURE",
+            f"De handtekening klopt niet voor sleutel {kid}: het token is gewijzigd of met een andere sleutel ondertekend.",
+            f"The signature does not match key {kid}: the token was altered or signed with another key.",
+        ) from None
+
+    # From here on the content comes from the key holder.
+    try:
+        claims = json.loads(_b64url_decode(payload_segment).decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise _malformed(
+            "de payload is geen base64url-gecodeerde JSON", "the payload is not base64url-encoded JSON"
+        ) from None
+    _check_claims(claims)
+
+    iat, exp = claims["iat"], claims.get("exp")
+    if retired_at is not None and iat >= retired_at:
+        raise AttestationError(
+            "KEY_RETIRED",
+            f"Sleutel {kid} is buiten gebruik sinds {_format_time(retired_at)}, maar de attestatie is "
+            f"ondertekend op {_format_time(iat)}.",
+            f"Key {kid} is retired since {_format_time(retired_at)}, but the attestation was signed at "
+            f"{_format_time(iat)}.",
+        )
+    if now is None:
+        now = int(time.time())
+    if iat > now + leeway:
+        raise AttestationError(
+            "ISSUED_IN_FUTURE",
+            f"De attestatie is uitgegeven in de toekomst ({_format_time(iat)}; nu {_format_time(now)}, "
+            f"speling {leeway} s). Controleer de klok.",
+            f"The attestation was issued in the future ({_format_time(iat)}; now {_format_time(now)}, "
+            f"leeway {leeway} s). Check the clock.",
+        )
+    if exp is not None and exp < now - leeway:
+        raise AttestationError(
+            "EXPIRED",
+            f"De attestatie is verlopen op {_format_time(exp)} (nu {_format_time(now)}).",
+            f"The attestation expired at {_format_time(exp)} (now {_format_time(now)}).",
+        )
+    return claims
