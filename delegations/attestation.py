@@ -111,9 +111,30 @@ _CANONICAL_ENCODER = json.JSONEncoder(
 )
 
 
+try:  # orjson encodes and parses an attestation ~10x faster: it decides the throughput ratio to raw Ed25519
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib path stays correct
+    _orjson = None
+
+
 def canonical_json(obj: Any) -> bytes:
     """Deterministic UTF-8 JSON: sorted keys, no whitespace, Decimal as string, dates as ISO."""
     return _CANONICAL_ENCODER.encode(obj).encode("utf-8")
+
+
+def _encode_claims(claims: dict[str, Any]) -> bytes:
+    """canonical_json, fast: byte-identical for JSON-native claims (tested), which is all an
+    answer contains; anything orjson cannot encode exactly goes to the strict encoder."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(claims, default=_json_default, option=_orjson.OPT_SORT_KEYS | _orjson.OPT_STRICT_INTEGER)
+        except _orjson.JSONEncodeError:
+            pass
+    return canonical_json(claims)
+
+
+def _loads(data: bytes) -> Any:
+    return _orjson.loads(data) if _orjson is not None else json.loads(data.decode("utf-8"))
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -316,7 +337,7 @@ def sign_attestation(claims: dict[str, Any], private_key: Any, kid: str) -> str:
     """
     if not isinstance(claims, dict):
         raise TypeError("sign_attestation: claims must be a dict")
-    signing_input = _header_prefix(kid) + _b64url_encode(canonical_json(claims))
+    signing_input = _header_prefix(kid) + _b64url_encode(_encode_claims(claims))
     signature = private_key.sign(signing_input)
     return (signing_input + b"." + _b64url_encode(signature)).decode("ascii")
 
@@ -477,7 +498,7 @@ def verify_attestation(
 
     # From here on the content comes from the key holder.
     try:
-        claims = json.loads(_b64url_decode(payload_segment).decode("utf-8"))
+        claims = _loads(_b64url_decode(payload_segment))
     except (ValueError, RecursionError):
         raise _malformed(
             "de payload is geen base64url-gecodeerde JSON", "the payload is not base64url-encoded JSON"

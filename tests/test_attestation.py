@@ -696,3 +696,15 @@ def test_importing_the_module_does_not_load_cryptography() -> None:
     code = "import sys, delegations.attestation; print('cryptography' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=30))
+def test_fast_claims_encoder_is_byte_identical_to_canonical_json(value) -> None:
+    from delegations.attestation import _encode_claims
+
+    claims = {"answer": value, "iss": "x"}
+    assert _encode_claims(claims) == canonical_json(claims)
