@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .commands import EXIT_INPUT, EXIT_OK, EXIT_REFUSED, command, open_registry, out, say, scope_of
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
 def register(sub, add) -> None:
@@ -37,6 +40,12 @@ def register(sub, add) -> None:
 def attest(args: argparse.Namespace) -> int:
     import time
 
+    if args.expires_in_days is not None and not 1 <= args.expires_in_days <= 36500:
+        from delegations.texts import Text
+        from registry.errors import InputError
+
+        raise InputError(Text("--expires-in-days: verwacht een geheel getal van 1 tot 36500",
+                              "--expires-in-days: expected a whole number from 1 to 36500"))
     reg = open_registry(args)
     answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
     exp = int(time.time()) + args.expires_in_days * 86400 if args.expires_in_days else None
@@ -55,14 +64,14 @@ def _read_token(value: str) -> str:
 
     if value == "-":
         return sys.stdin.read().strip()
-    path = Path(value)
-    if value.count(".") != 2 or path.exists():
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(Text(f"{value}: geen token en geen leesbaar bestand ({exc})",
-                                  f"{value}: not a token and not a readable file ({exc})")) from None
-    return value.strip()
+    # A JWS compact token is three base64url segments: such a value is never a file name we read.
+    if _TOKEN.fullmatch(value.strip()):
+        return value.strip()
+    try:
+        return Path(value).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Text(f"{value[:80]}: geen token en geen leesbaar bestand ({exc.__class__.__name__})",
+                              f"{value[:80]}: not a token and not a readable file ({exc.__class__.__name__})")) from None
 
 
 def _read_jwks(args: argparse.Namespace) -> dict:

@@ -114,21 +114,21 @@ def check(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
     reg = open_registry(args)
-    answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
-    jti = None
-    data_extra: dict[str, Any] = {}
-    if args.attest:
-        token = reg.attest(answer)
-        data_extra["attestation"] = token
-        jti = reg.last_jti
-    if args.record:
-        if args.as_known_on:
-            from delegations.texts import Text
-            from registry.errors import InputError
+    if args.record and args.as_known_on:
+        from delegations.texts import Text
+        from registry.errors import InputError
 
-            raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
+        raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
+    answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
+    data_extra: dict[str, Any] = {}
+    # Record first (the check is repeated inside the write transaction), then attest what was
+    # recorded: the token can never say "allowed" for a use that a concurrent writer made exceed a ceiling.
+    jti = reg.new_jti() if args.attest else None
+    if args.record:
         answer = reg.record_use(answer, args.record, jti=jti)
         data_extra["recorded"] = args.record if answer.allowed else None
+    if args.attest:
+        data_extra["attestation"] = reg.attest(answer, jti=jti)
     data = answer.to_dict(args.lang) | data_extra
     text = answer_text(data, args.lang, _names(reg))
     if data_extra.get("recorded"):
@@ -224,8 +224,12 @@ def _summary(e) -> str:
     d = e.data
     if e.kind == "entity.put":
         return f"{d['kind']} {d['key']}"
-    if e.kind == "use.recorded":
+    if e.kind in ("use.recorded", "use.refused"):
         return f"{d['reference']} {d['actor']} {d['power']} {d.get('amount') or ''}".strip()
+    if e.kind == "attestation.issued":
+        return f"jti={d['jti']} kid={d['kid']} {d['actor']} {d['power']} allowed={d['allowed']}"
+    if e.kind in ("key.added", "key.retired"):
+        return f"kid={d['kid']}"
     return ", ".join(f"{k}={v}" for k, v in list(d.items())[:3] if isinstance(v, str | int))
 
 

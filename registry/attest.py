@@ -103,8 +103,11 @@ class AttestMixin:
                                   f"Key {kid} is not in the register (see 'delegaties keys list')."))
         if row[0] is not None:
             return
+        last = self.store.conn.execute("SELECT MAX(iat) FROM attestations WHERE kid = ?", (kid,)).fetchone()[0]
+        # NumericDate has whole seconds: a token issued earlier in this very second must stay valid.
+        retired_at = max(int(time.time()), (last or 0) + 1)
         with self.store.transaction() as tx:
-            ev = tx.append("key.retired", {"kid": kid, "retired_at": int(time.time())})
+            ev = tx.append("key.retired", {"kid": kid, "retired_at": retired_at})
             projections.apply(tx.conn, ev)
 
     def jwks(self) -> dict[str, Any]:
@@ -119,7 +122,12 @@ class AttestMixin:
         return make_jwks(entries)
 
     # -- attestations ---------------------------------------------------------------------------
-    def attest(self, answer: Answer, *, exp: int | None = None, passphrase: bytes | None = None) -> str:
+    @staticmethod
+    def new_jti() -> str:
+        return str(uuid.uuid4())
+
+    def attest(self, answer: Answer, *, exp: int | None = None, passphrase: bytes | None = None,
+               jti: str | None = None) -> str:
         """Sign `answer` with the active key and record the issuance as an event."""
         from delegations.attestation import build_claims, sign_attestation
 
@@ -135,7 +143,7 @@ class AttestMixin:
             raise InputError(Text(exc.message("nl"), exc.message("en"))) from None
         data = answer.to_dict("nl")
         admin = self.administration()  # type: ignore[attr-defined]
-        jti = str(uuid.uuid4())
+        jti = jti or self.new_jti()
         iat = int(time.time())
         claims = build_claims(data, iss=admin.id if admin else "onbekend", sub=answer.question.actor, jti=jti, iat=iat,
                               exp=exp, register=answer.register)
