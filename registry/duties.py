@@ -18,9 +18,16 @@ from delegations import periods as pd
 from delegations.converter import FormatProblem, parse_date
 from delegations.texts import Text
 
-from . import projections, reports
+from . import projections
 from .errors import InputError
 from .store import EXTRA_TABLES, Event
+
+
+def _reports():
+    # The report code (csv, templates) is only needed by `report` and `demo`, not by a `check`.
+    from . import reports
+
+    return reports
 
 TABLE = "duties_done"
 FORMATS = ("html", "md", "json", "csv")
@@ -232,14 +239,14 @@ class DutiesMixin:
             first = last = date.fromisoformat(row[0])
         on = _date("--on", on) or date.today()
         duties = [x for x in self.duties(on=max(on, last + timedelta(days=1)), grant=grant) if x["period"] == period]
-        return reports.period_report(self, state, g, d, period, first, last, duties, lang)
+        return _reports().period_report(self, state, g, d, period, first, last, duties, lang)
 
     def annual_report(self, year: int, lang: str = "nl", as_of: date | str | None = None) -> dict[str, Any]:
         """The annual delegation report as plain data (the JSON form); `as_of` fixes duty statuses."""
         if not isinstance(year, int) or not 1900 <= year <= 9998:
             raise InputError(Text(f"--year: verwacht een jaartal zoals 2025, gevonden '{year}'",
                                   f"--year: expected a year such as 2025, found '{year}'"))
-        return reports.annual_report(self, year, lang, _date("--on", as_of) or date.today())
+        return _reports().annual_report(self, year, lang, _date("--on", as_of) or date.today())
 
     def render_report(self, report: dict[str, Any], fmt: str = "html", lang: str = "nl") -> str:
         if fmt not in FORMATS:
@@ -248,9 +255,9 @@ class DutiesMixin:
         if fmt == "json":
             return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
         if fmt == "csv":
-            return reports.to_csv(report)
+            return _reports().to_csv(report)
         if fmt == "md":
-            report = reports.md_data(report)  # escaped once here, so macros never escape twice
+            report = _reports().md_data(report)  # escaped once here, so macros never escape twice
         return _environment(fmt, lang).get_template(f"{report['kind']}.{fmt}.j2").render(r=report)
 
     def write_report(self, report: dict[str, Any], fmt: str, lang: str, out: str | Path) -> Path:
@@ -277,9 +284,9 @@ def _environment(fmt: str, lang: str):
     env = Environment(loader=PackageLoader("registry", "templates"), autoescape=html, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(t=lambda nl, en: en if lang == "en" else nl, lang=lang)
-    env.filters.update(amount=lambda v: reports.fmt_amount(v, lang), date=lambda v: pd.long_date(v, lang),
-                       pct=lambda v: reports.fmt_pct(v, lang), num=lambda v: reports.fmt_int(v, lang),
-                       label=lambda v: reports.label(v, lang))
+    env.filters.update(amount=lambda v: _reports().fmt_amount(v, lang), date=lambda v: pd.long_date(v, lang),
+                       pct=lambda v: _reports().fmt_pct(v, lang), num=lambda v: _reports().fmt_int(v, lang),
+                       label=lambda v: _reports().label(v, lang))
     # Only web addresses become links: a `javascript:` source stays plain text.
     env.tests["http_url"] = lambda v: isinstance(v, str) and v.lower().startswith(("https://", "http://"))
     return env

@@ -94,9 +94,13 @@ class Registry(AttestMixin, DutiesMixin):
             conn = connect(path)
             conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
             conn.execute("SELECT 1 FROM entities LIMIT 1").fetchall()
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except Exception as exc:  # noqa: BLE001 - any failure here means "not a register"
             raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({exc})",
                                       f"{path}: not a readable delegation register ({exc})")) from None
+        if not set(projections.TABLES) <= tables:
+            # A register made by an older version: add the newer (empty) projection tables.
+            init_file(path)
         return cls(path, Store(conn))
 
     def close(self) -> None:
