@@ -92,8 +92,21 @@ def validate(args: argparse.Namespace) -> int:
 
 @command("import")
 def import_(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from registry.registry import default_path
+
+    path = Path(args.db) if args.db else default_path()
+    new = not path.exists()
     reg = open_registry(args, create=True)
-    result = reg.load(*args.files)
+    try:
+        result = reg.load(*args.files)
+    except Exception:
+        if new:  # a failed first import leaves no (empty) register behind
+            reg.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
     seq, head = reg.head
     text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
                f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "
@@ -114,7 +127,7 @@ def check(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
     reg = open_registry(args)
-    if args.record and args.as_known_on:
+    if args.record is not None and args.as_known_on:
         from delegations.texts import Text
         from registry.errors import InputError
 
@@ -124,7 +137,7 @@ def check(args: argparse.Namespace) -> int:
     # Record first (the check is repeated inside the write transaction), then attest what was
     # recorded: the token can never say "allowed" for a use that a concurrent writer made exceed a ceiling.
     jti = reg.new_jti() if args.attest else None
-    if args.record:
+    if args.record is not None:
         answer = reg.record_use(answer, args.record, jti=jti)
         data_extra["recorded"] = args.record if answer.allowed else None
     if args.attest:

@@ -19,9 +19,12 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from . import model as m
 from .texts import Text
 
-MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+MAX_AMOUNT = Decimal("1000000000000")
+MIN_YEAR, MAX_YEAR = 1800, 2999
+CENT = Decimal("0.01")  # 10^12 EUR: anything larger is a typo, not a budget
+# ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits.
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 class FormatProblem(ValueError):
@@ -33,15 +36,29 @@ class FormatProblem(ValueError):
 
 
 def parse_amount(value: Any) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and 0 <= value <= MAX_AMOUNT and value.as_tuple().exponent >= -2:
-        return value  # the common case for library callers: nothing to convert
+    if type(value) is Decimal and value.is_finite() and 0 <= value <= MAX_AMOUNT and -2 <= value.as_tuple().exponent <= 0:
+        # The common case for library callers: nothing to convert. A positive exponent (1E+5 from
+        # JSON 1e5 or YAML 8.5e+3) takes the long way, or str() would store a form we cannot read back.
+        return value
     if isinstance(value, bool) or value is None:
         raise FormatProblem(Text("een bedrag in EUR (getal of decimale tekst)", "an amount in EUR (number or decimal string)"))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise FormatProblem(Text("een eindig bedrag in EUR", "a finite amount in EUR"))
         value = repr(value)
-    if isinstance(value, int | Decimal):
+    if isinstance(value, Decimal):
+        # JSON/YAML numbers such as 1e5 arrive as Decimal('1E+5'). Bound them before writing them
+        # out in full, so 1e999999999 is refused instead of expanded into a billion digits.
+        if not value.is_finite():
+            raise FormatProblem(Text("een eindig bedrag in EUR", "a finite amount in EUR"))
+        if value < 0:
+            raise FormatProblem(Text("een bedrag van 0 of meer", "an amount of 0 or more"))
+        if value > MAX_AMOUNT:
+            raise FormatProblem(Text("een bedrag kleiner dan 10^12 EUR", "an amount below 10^12 EUR"))
+        if value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise FormatProblem(Text("een bedrag met hoogstens 2 decimalen", "an amount with at most 2 decimals"))
+        value = format(value, "f")
+    if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or not _DECIMAL.match(value.strip()):
         raise FormatProblem(Text("een bedrag in EUR zoals 1200 of \"1200.50\"", "an amount in EUR such as 1200 or \"1200.50\""))
@@ -55,18 +72,25 @@ def parse_amount(value: Any) -> Decimal:
         raise FormatProblem(Text("een bedrag kleiner dan 10^12 EUR", "an amount below 10^12 EUR"))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise FormatProblem(Text("een bedrag met hoogstens 2 decimalen", "an amount with at most 2 decimals"))
-    return amount
+    # 8500 and 8500.00 are the same amount: one stored form, so the same content hashes the same.
+    return amount.quantize(CENT)
 
 
 def parse_date(value: Any) -> date:
     if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if not isinstance(value, str) or not _DATE.match(value):
+        parsed = value
+    elif not isinstance(value, str) or not _DATE.match(value):
         raise FormatProblem(Text("een datum JJJJ-MM-DD", "a date YYYY-MM-DD"))
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FormatProblem(Text("een bestaande datum JJJJ-MM-DD", "an existing date YYYY-MM-DD")) from None
+    else:
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            raise FormatProblem(Text("een bestaande datum JJJJ-MM-DD", "an existing date YYYY-MM-DD")) from None
+    # Periods, due dates and "end of day" arithmetic must never leave the calendar; a register
+    # date outside these years is a typo anyway.
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise FormatProblem(Text(f"een datum tussen {MIN_YEAR} en {MAX_YEAR}", f"a date between {MIN_YEAR} and {MAX_YEAR}"))
+    return parsed
 
 
 def _str(value: Any, _t: Any = None) -> str:
@@ -84,7 +108,18 @@ def _strs(value: Any, _t: Any = None) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list | tuple):
         raise FormatProblem(Text("een lijst", "a list"))
-    return tuple(_str(v) for v in value)
+    try:
+        return tuple(_str(v) for v in value)
+    except FormatProblem:
+        pass
+    errors = []  # slow path only on error: name every bad index, like lists of objects do
+    for i, v in enumerate(value):
+        try:
+            _str(v)
+        except FormatProblem as e:
+            e.__notes__ = [cattrs.errors.IterableValidationNote(f"@ index {i}", i, str)]
+            errors.append(e)
+    raise IterableValidationError("list", errors, tuple)
 
 
 def _bool(value: Any, _t: Any = None) -> bool:
@@ -124,17 +159,22 @@ def _make() -> cattrs.Converter:
         c.register_structure_hook(cls, lambda v, t, fn=fn, cls=cls: cls() if v is None else _mapping(fn)(v, t))
 
     def _list_of(cls):
-        item = c.get_structure_hook(cls)
+        # The item hook is looked up on first use: list hooks must be registered before the classes
+        # that contain such lists, or those classes are generated with cattrs' lenient default
+        # (which iterates a dict's keys or a string's characters as if they were the list).
+        item = []
 
         def hook(v, _t):
             if v is None:
                 return ()
             if not isinstance(v, list | tuple):
                 raise FormatProblem(Text("een lijst", "a list"))
+            if not item:
+                item.append(c.get_structure_hook(cls))
             errors, out = [], []
             for i, x in enumerate(v):
                 try:
-                    out.append(item(x, cls))
+                    out.append(item[0](x, cls))
                 except Exception as e:  # noqa: BLE001 - collected into one group with indices
                     e.__notes__ = [*getattr(e, "__notes__", []), cattrs.errors.IterableValidationNote(f"@ index {i}", i, cls)]
                     errors.append(e)
@@ -144,6 +184,9 @@ def _make() -> cattrs.Converter:
 
         return hook
 
+    for cls in (m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule,
+                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict):
+        _exact(c, tuple[cls, ...], _list_of(cls))
     for cls, renames in (
         (m.Appointment, {"from_": "from"}),
         (m.Absence, {"from_": "from"}),
@@ -155,9 +198,6 @@ def _make() -> cattrs.Converter:
     for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
                 m.Grant, m.Decision, m.Revocation):
         c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
-    for cls in (m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule,
-                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict):
-        _exact(c, tuple[cls, ...], _list_of(cls))
     c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
     return c
 
@@ -190,15 +230,23 @@ def unstructure(obj: Any) -> Any:
 def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
     """Flatten a cattrs exception group into (path, expected) pairs, e.g.
     ('decisions[0].grants[1].limits.max_amount', Text('een bedrag ...'))."""
+    # group_exceptions() returns (with_notes, without_notes); an exception without a note has
+    # no more precise path than its group's.
     if isinstance(exc, ClassValidationError):
+        with_notes, others = exc.group_exceptions()
         out = []
-        for sub, note in exc.group_exceptions():
+        for sub, note in with_notes:
             out += error_items(sub, _join(path, note.name))
+        for sub in others:
+            out += error_items(sub, path)
         return out
     if isinstance(exc, IterableValidationError):
+        with_notes, others = exc.group_exceptions()
         out = []
-        for sub, note in exc.group_exceptions():
+        for sub, note in with_notes:
             out += error_items(sub, f"{path}[{note.index}]")
+        for sub in others:
+            out += error_items(sub, path)
         return out
     if isinstance(exc, ForbiddenExtraKeysError):
         keys = ", ".join(sorted(exc.extra_fields))

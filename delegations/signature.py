@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from .answer import Answer, Finding
 from .messages import msg
+
+if TYPE_CHECKING:
+    from .state import RegisterState
 
 
 @frozen
@@ -38,9 +42,19 @@ class SignatureAnswer:
         }
 
 
-def pair(signer: Answer, cosigner: Answer) -> SignatureAnswer:
+def persons_behind(state: RegisterState, actor: str, on: date) -> set[str]:
+    """The person(s) who would actually sign for `actor` (a person, or whoever holds a position)."""
+    if actor in state.persons:
+        return {actor}
+    positions = {actor} | {p.id for p in state.positions.values() if p.kind == actor}
+    return {a.person for p in positions for a in state.holders(p, on)} or {actor}
+
+
+def pair(state: RegisterState, signer: Answer, cosigner: Answer) -> SignatureAnswer:
     reasons = []
-    if signer.question.actor == cosigner.question.actor:
-        reasons.append(Finding("SAME_PERSON", msg("SAME_PERSON", person=signer.question.actor),
-                               details={"person": signer.question.actor}))
+    on = signer.question.on
+    same = persons_behind(state, signer.question.actor, on) & persons_behind(state, cosigner.question.actor, on)
+    if same:
+        person = ", ".join(sorted(same))
+        reasons.append(Finding("SAME_PERSON", msg("SAME_PERSON", person=person), details={"person": person}))
     return SignatureAnswer(signer, cosigner, tuple(reasons))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from delegations import model as m
-from delegations.answer import Answer, Question
+from delegations.answer import Answer, Question, money
 from delegations.converter import FormatProblem, parse_amount, parse_date, structure, unstructure
 from delegations.evaluate import check as evaluate
 from delegations.signature import SignatureAnswer, pair
@@ -42,6 +42,8 @@ def parse_moment(value: str | date | datetime | None) -> str | None:
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+            if not 1800 <= value.year <= 2999:
+                raise ValueError(value)
         except ValueError:
             raise InputError(Text(f"--as-known-on: verwacht een datum JJJJ-MM-DD of tijdstip JJJJ-MM-DDTUU:MM[:SS][+00:00], "
                                   f"gevonden '{value}'", f"--as-known-on: expected a date YYYY-MM-DD or a time stamp "
@@ -78,6 +80,7 @@ class Registry(AttestMixin, DutiesMixin):
         if path.exists() and path.stat().st_size > 0:
             raise InputError(Text(f"{path}: er bestaat al een bestand; kies een ander pad of verwijder het eerst",
                                   f"{path}: a file exists already; choose another path or remove it first"))
+        _creatable(path)
         init_file(path)
         return cls.open(path)
 
@@ -86,6 +89,7 @@ class Registry(AttestMixin, DutiesMixin):
         path = Path(path) if path is not None else default_path()
         if not path.exists():
             if create:
+                _creatable(path)
                 init_file(path)
             else:
                 raise InputError(Text(f"{path}: geen register gevonden; maak er een met 'delegaties init'",
@@ -236,7 +240,7 @@ class Registry(AttestMixin, DutiesMixin):
     def question(self, actor: str, power: str, on: date | str | None = None, amount: Decimal | str | int | None = None,
                  budget_key: str | None = None, unit: str | None = None, document_type: str | None = None,
                  issuer: str | None = None, matter: str | None = None, entity: str = "gemeente",
-                 state: RegisterState | None = None) -> Question:
+                 state: RegisterState | None = None, actor_option: str = "--actor") -> Question:
         """A validated question; unknown ids are input errors with the closest ids suggested."""
         state = state or self.state()
         if isinstance(on, str) or on is None:
@@ -252,7 +256,7 @@ class Registry(AttestMixin, DutiesMixin):
                 raise InputError(Text(f"--amount: verwacht {exc.expected.nl}, gevonden '{amount}'",
                                       f"--amount: expected {exc.expected.en}, found '{amount}'")) from None
         if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
-            _known("--actor", actor, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
+            _known(actor_option, actor, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
                    "person, position or organ")
         _known("--power", power, state.catalogue.powers, "bevoegdheid", "power")
         if unit is not None:
@@ -338,9 +342,9 @@ class Registry(AttestMixin, DutiesMixin):
         moment = parse_moment(as_known_on)
         state = self.state(moment)
         scope = {"document_type": document_type, "issuer": issuer, "matter": matter, "entity": entity}
-        first = self.question(signer, "ondertekening", on, state=state, **scope)
-        second = self.question(cosigner, "medeondertekening", first.on, state=state, **scope)
-        return pair(self.ask(first, state=state, moment=moment), self.ask(second, state=state, moment=moment))
+        first = self.question(signer, "ondertekening", on, state=state, actor_option="--signer", **scope)
+        second = self.question(cosigner, "medeondertekening", first.on, state=state, actor_option="--cosigner", **scope)
+        return pair(state, self.ask(first, state=state, moment=moment), self.ask(second, state=state, moment=moment))
 
     # -- uses -----------------------------------------------------------------------------------
     def record_use(self, answer: Answer, reference: str, jti: str | None = None) -> Answer:
@@ -475,6 +479,13 @@ class Registry(AttestMixin, DutiesMixin):
             raise IntegrityError(problems[0])
 
 
+def _creatable(path: Path) -> None:
+    parent = path.resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(Text(f"{path}: de map {parent} bestaat niet of is niet schrijfbaar",
+                              f"{path}: the directory {parent} does not exist or is not writable"))
+
+
 def _sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
     # Order matters for readability of the history only; references were validated already.
     return [("unit", f.units), ("position", f.positions), ("person", f.persons), ("appointment", f.appointments),
@@ -519,10 +530,12 @@ def _who_candidates(state: RegisterState, power: str) -> set[str]:
 def _use_payload(q: Question, answer: Answer, reference: str, jti: str | None) -> dict[str, Any]:
     grants = sorted({s.grant.id for c in answer.chains[:1] for s in c if hasattr(s, "grant")})
     return {"reference": reference, "on": q.on.isoformat(), "actor": q.actor, "power": q.power,
-            "amount": str(q.amount) if q.amount is not None else None, "budget_key": q.budget_key, "unit": q.unit,
+            "amount": money(q.amount), "budget_key": q.budget_key, "unit": q.unit,
             "matter": q.matter, "grants": grants, "jti": jti}
 
 
 def _same_use(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    keys = ("on", "actor", "power", "amount", "budget_key", "unit", "matter")
-    return all(old.get(k) == new.get(k) for k in keys)
+    keys = ("on", "actor", "power", "budget_key", "unit", "matter")
+    same_amount = (old.get("amount") is None) == (new.get("amount") is None) and (
+        old.get("amount") is None or Decimal(old["amount"]) == Decimal(new["amount"]))
+    return same_amount and all(old.get(k) == new.get(k) for k in keys)

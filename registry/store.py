@@ -171,6 +171,7 @@ class Transaction:
         self.seq, self.prev = self.store.head()
         row = self.conn.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         self.last_stamp = row[0] if row else ""
+        self.stamp: str | None = None
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -182,10 +183,12 @@ class Transaction:
 
     def append(self, kind: str, payload: dict[str, Any], recorded_at: datetime | None = None) -> Event:
         self.seq += 1
-        stamp = (recorded_at or utcnow()).astimezone(UTC).isoformat(timespec="microseconds")
-        # Time stamps never go backwards, so "as known at T" is a prefix of the log.
-        stamp = max(stamp, self.last_stamp)
-        self.last_stamp = stamp
+        if recorded_at is not None or self.stamp is None:
+            stamp = (recorded_at or utcnow()).astimezone(UTC).isoformat(timespec="microseconds")
+            # Time stamps never go backwards, so "as known at T" is a prefix of the log; and one
+            # transaction is one moment, so no moment ever sees half of an import.
+            self.stamp = max(stamp, self.last_stamp)
+        stamp = self.last_stamp = self.stamp
         body = canonical(payload)
         h = event_hash(self.seq, stamp, kind, body, self.prev)
         self.conn.execute("INSERT INTO events (seq, recorded_at, kind, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?)",
