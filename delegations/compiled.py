@@ -159,10 +159,11 @@ def fast_evaluate(state: RegisterState, q: Question, cc: CompiledChain, usage: U
         for c in state.conflicts_by_person.get(q.actor, ()):
             if c.matter == q.matter and m.covers(c.from_, c.until, q.on):
                 return None
-    if amount is not None:
+    if cc.ceilings:
         year = q.on.year
         for gid, ceiling in cc.ceilings:
-            if usage(gid, year) + amount > ceiling:
+            used = usage(gid, year)
+            if (used + amount > ceiling) if amount is not None else (used >= ceiling):
                 return None
     e = FastResult(cc)
     for cosign, gid, above in cc.conditions:

@@ -425,19 +425,18 @@ def _check_only_when_absent(state: RegisterState, q: Question, g: m.Grant, e: Ev
 
 
 def _check_ceilings(q: Question, grants: list[GrantStep], usage: Usage, e: Evaluation) -> None:
-    if q.amount is None:
-        return
     for step in grants:
         g = step.grant
         ceiling = g.limits.annual_ceiling
         if ceiling is None:
             continue
         used = usage(g.id, q.on.year)
-        if used + q.amount > ceiling:
+        # Without an amount the question still fails once the ceiling is used up entirely.
+        if (used + q.amount > ceiling) if q.amount is not None else (used >= ceiling):
             remaining = max(ceiling - used, Decimal(0))
             e.refuse("ANNUAL_CEILING_EXCEEDED", msg("ANNUAL_CEILING_EXCEEDED", grant=g.id, ceiling=money(ceiling),
                                                     used=money(used), year=q.on.year, remaining=money(remaining),
-                                                    amount=money(q.amount)),
+                                                    amount=money(q.amount) or "0.00"),
                      grant=g.id, ceiling=money(ceiling), used=money(used), remaining=money(remaining))
             return
 

@@ -460,6 +460,8 @@ class Registry(AttestMixin, DutiesMixin):
                     continue
                 grants.append({"id": g.id, "to": g.to, "powers": list(g.powers),
                                "revoked_from": grev.effective_from.isoformat() if grev else None})
+            if on is not None and not grants:
+                continue  # every grant of the decision is revoked by then
             out.append({"id": d.id, "title": d.title, "by": d.by, "legal_basis": d.legal_basis,
                         "effective_from": d.effective_from.isoformat(),
                         "effective_until": d.effective_until.isoformat() if d.effective_until else None,
@@ -494,7 +496,9 @@ def _sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
 
 
 def _suggest(value: str, known: Iterable[str]) -> Text:
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
+    known = list(known)
+    lowered = {k.lower(): k for k in known}
+    close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=3, cutoff=0.5)]
     if not close:
         return Text("", "")
     joined = ", ".join(close)

@@ -103,8 +103,9 @@ def within_limits(lim: m.Limits, q: dict[str, Any], used: Decimal) -> bool:
     amount = q["amount"]
     if amount is not None and lim.max_amount is not None and amount > lim.max_amount:
         return False
-    if amount is not None and lim.annual_ceiling is not None and used + amount > lim.annual_ceiling:
-        return False
+    if lim.annual_ceiling is not None and (
+            used + amount > lim.annual_ceiling if amount is not None else used >= lim.annual_ceiling):
+        return False  # without an amount, a ceiling that is used up entirely still refuses
     if q["budget_key"] is not None and lim.budget_keys and not any(
             q["budget_key"].startswith(p[:-1]) if p.endswith("*") else q["budget_key"] == p for p in lim.budget_keys):
         return False
