@@ -61,10 +61,11 @@ class CompiledChain:
         self.static: tuple[Finding, ...] = ()
 
 
-def compile_chain(state: RegisterState, chain: tuple, power: str, entity: str) -> CompiledChain:
+def compile_chain(state: RegisterState, chain: tuple, window: tuple[date, date], power: str, entity: str) -> CompiledChain:
     from .evaluate import Evaluation, _cites_root, _collect_duties, scope_limits, static_reasons
 
     cc = CompiledChain()
+    cc.start, cc.end = window  # found by the search: decisions, revocations and appointment together
     cc.cites_root = _cites_root(chain)
     law = chain[0]
     grants = [s for s in chain if isinstance(s, GrantStep)]
@@ -78,22 +79,6 @@ def compile_chain(state: RegisterState, chain: tuple, power: str, entity: str) -
     cc.limits = scope_limits(state, law, grants)
     if cc.slow:
         return cc
-    # Validity windows: the chain holds on a date only inside every step's window.
-    for step in grants:
-        d = step.decision
-        cc.start = max(cc.start, d.effective_from)
-        if d.effective_until is not None:
-            cc.end = min(cc.end, d.effective_until)
-        for target in (step.grant.id, d.id):
-            rev = state.revocation_of(target)
-            if rev is not None:
-                cc.end = min(cc.end, date.fromordinal(rev.effective_from.toordinal() - 1))
-    for step in chain:
-        if isinstance(step, AppointmentStep):
-            a = step.appointment
-            cc.start = max(cc.start, a.from_)
-            if a.until is not None:
-                cc.end = min(cc.end, a.until)
     # Scope: every restricting step must admit the question.
     if law.holding.issuers:
         cc.issuer_groups.append(frozenset(law.holding.issuers))

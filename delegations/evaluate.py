@@ -33,7 +33,8 @@ from .state import RegisterState
 from .texts import Text
 
 MAX_DEPTH = 12  # longer chains are surely a data error; the search stops there
-MAX_CANDIDATES = 64
+MAX_CANDIDATES = 256
+MEMO_LIMIT = 20_000
 
 # (grant id, year) -> amount used so far through that grant (own uses and those below it)
 Usage = Callable[[str, int], Decimal]
@@ -45,28 +46,51 @@ def _no_usage(_grant: str, _year: int) -> Decimal:
 
 def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register: dict | None = None) -> Answer:
     compiled = _compiled(state, q)
-    candidates = [chain for chain, _ in compiled]
-    evaluated = [(chain, fast_evaluate(state, q, cc, usage) or evaluate_chain(state, q, chain, usage, cc), cc)
-                 for chain, cc in compiled]
-    valid = [x for x in evaluated if not x[1].reasons]
+    # Only chains in force on the date can hold; they are few even after many terms of office.
+    in_force = [(c, cc) for c, cc in compiled if cc.start <= q.on <= cc.end]
     register = register or {}
+    valid = []
+    for chain, cc in in_force:
+        e = fast_evaluate(state, q, cc, usage)
+        if e is None and cc.slow:  # only the explaining evaluation can tell
+            e = evaluate_chain(state, q, chain, usage, cc)
+        if e is not None and not e.reasons:
+            valid.append((chain, e, cc))
     if valid:
-        # Prefer the chain with the fewest conditions, then the shortest: that is how the actor
-        # would reasonably act.
-        valid.sort(key=lambda ce: (len(ce[1].conditions), not ce[2].cites_root, len(ce[0])))
+        # Prefer the chain with the fewest conditions, then one whose first decision cites the
+        # rule of the law step, then the shortest: that is how the actor would reasonably act.
+        valid.sort(key=lambda x: (len(x[1].conditions), not x[2].cites_root, len(x[0])))
         best = valid[0][1]
         return Answer(
             question=q, allowed=True, chains=tuple(x[0] for x in valid), effective_limits=best.limits,
             conditions=tuple(best.conditions), signature_mention=best.mention, reporting=tuple(best.reporting),
             register=register, hashes=state.decision_hashes,
         )
+    explained = in_force or _nearest(compiled, q.on)
+    if not explained:
+        # No chain can ever hold: show the ones that come closest, to explain why.
+        explained = [(c, None) for c, _w in candidate_chains(state, q, prune=False)[:EXPLAIN]]
     reasons: list[Finding] = []
-    for i, (_chain, e, _cc) in enumerate(evaluated):
+    for i, (chain, cc) in enumerate(explained):
+        e = evaluate_chain(state, q, chain, usage, cc)
         reasons += [Finding(r.code, r.text, i, r.grant, r.rule, r.details) for r in e.reasons]
-    if not evaluated:
+    if not explained:
         reasons.append(Finding("NO_AUTHORITY", msg("NO_AUTHORITY", actor=q.actor, power=q.power)))
-    return Answer(question=q, allowed=False, reasons=tuple(reasons), candidates=tuple(candidates),
+    return Answer(question=q, allowed=False, reasons=tuple(reasons), candidates=tuple(c for c, _ in explained),
                   register=register, hashes=state.decision_hashes)
+
+
+EXPLAIN = 8  # refused chains explained when none is in force on the date
+
+
+def _nearest(compiled: list, on: date) -> list:
+    def distance(item) -> int:
+        cc = item[1]
+        if on < cc.start:
+            return cc.start.toordinal() - on.toordinal()
+        return on.toordinal() - cc.end.toordinal() if cc.end < date.max else 0
+
+    return sorted(compiled, key=distance)[:EXPLAIN]
 
 
 def _cites_root(chain: tuple[Step, ...]) -> bool:
@@ -80,26 +104,55 @@ def _compiled(state: RegisterState, q: Question) -> list[tuple[tuple[Step, ...],
     key = (q.actor, q.power, q.entity)
     found = state.memo.get(key)
     if found is None:
-        found = state.memo[key] = [(c, compile_chain(state, c, q.power, q.entity)) for c in candidate_chains(state, q)]
+        if len(state.memo) > MEMO_LIMIT:  # bound the memory of a long-running process
+            state.memo.clear()
+        found = state.memo[key] = [(c, compile_chain(state, c, w, q.power, q.entity))
+                                   for c, w in candidate_chains(state, q)]
     return found  # type: ignore[return-value]
 
 
 # -- search ---------------------------------------------------------------------------------
 
-def candidate_chains(state: RegisterState, q: Question) -> list[tuple[Step, ...]]:
-    tails: list[tuple[str, tuple[Step, ...]]] = []
+Window = tuple[date, date]
+ALWAYS: Window = (date.min, date.max)
+
+
+def _meet(a: Window, b: Window) -> Window | None:
+    start, end = max(a[0], b[0]), min(a[1], b[1])
+    return (start, end) if start <= end else None
+
+
+def grant_window(state: RegisterState, g: m.Grant, d: m.Decision) -> Window | None:
+    """When a grant can be in force at all: its decision's period minus any revocation."""
+    end = d.effective_until or date.max
+    for target in (g.id, d.id):
+        rev = state.revocation_of(target)
+        if rev is not None and rev.effective_from <= end:
+            end = date.min if rev.effective_from == date.min else date.fromordinal(rev.effective_from.toordinal() - 1)
+    return (d.effective_from, end) if d.effective_from <= end else None
+
+
+def candidate_chains(state: RegisterState, q: Question, prune: bool = True) -> list[tuple[tuple[Step, ...], Window]]:
+    """Every chain from a holder by law to the actor, with the period in which it can hold.
+
+    With `prune`, a chain whose steps are never in force at the same time is dropped while
+    searching: across many terms of office, subdelegations without `under` would otherwise join
+    every grant their delegator ever received and multiply at every level.
+    """
+    tails: list[tuple[str, tuple[Step, ...], Window]] = []
     if q.actor in state.persons:
-        tails.append((q.actor, ()))
+        tails.append((q.actor, (), ALWAYS))
         for a in state.appointments_by_person.get(q.actor, ()):
-            tails.append((a.position, (AppointmentStep(a),)))
+            window = (a.from_, a.until or date.max)
+            tails.append((a.position, (AppointmentStep(a),), window))
             for target in state.substituted_by.get(a.position, ()):
-                tails.append((target, (SubstitutionStep(a, target),)))
+                tails.append((target, (SubstitutionStep(a, target),), window))
     else:
-        tails.append((q.actor, ()))
-    chains: list[tuple[Step, ...]] = []
-    for principal, tail in tails:
-        for head in _sources(state, q, principal, frozenset(), 0):
-            chains.append(head + tail)
+        tails.append((q.actor, (), ALWAYS))
+    chains: list[tuple[tuple[Step, ...], Window]] = []
+    for principal, tail, window in tails:
+        for head, w in _sources(state, q, principal, frozenset(), 0, window, prune):
+            chains.append((head + tail, w))
             if len(chains) >= MAX_CANDIDATES:
                 return chains
     return chains
@@ -113,31 +166,43 @@ def _principals(state: RegisterState, principal: str) -> tuple[str, ...]:
     return (principal,)
 
 
-def _sources(state: RegisterState, q: Question, principal: str, seen: frozenset[str], depth: int) -> list[tuple[Step, ...]]:
+Found = list[tuple[tuple[Step, ...], Window]]
+
+
+def _sources(state: RegisterState, q: Question, principal: str, seen: frozenset[str], depth: int,
+             window: Window, prune: bool) -> Found:
     if depth > MAX_DEPTH:
         return []
-    out: list[tuple[Step, ...]] = []
+    out: Found = []
     for p in _principals(state, principal):
         for rule, holding in state.catalogue.holdings.get(p, ()):
             if q.entity in rule.effective_entities() and any(power_covers(x, q.power) for x in holding.powers):
-                out.append((LawStep(rule, holding, p),))
+                out.append(((LawStep(rule, holding, p),), window))
         for g, d in state.grants_to.get(p, ()):
             if g.id not in seen and d.entity == q.entity and any(power_covers(x, q.power) for x in g.powers):
-                out += _through(state, q, g, d, seen, depth)
+                out += _through(state, q, g, d, seen, depth, window, prune)
     return out
 
 
-def _through(state: RegisterState, q: Question, g: m.Grant, d: m.Decision, seen: frozenset[str], depth: int) -> list[tuple[Step, ...]]:
+def _through(state: RegisterState, q: Question, g: m.Grant, d: m.Decision, seen: frozenset[str], depth: int,
+             window: Window, prune: bool) -> Found:
     """Every chain that ends with grant `g`."""
+    own = grant_window(state, g, d)
+    narrowed = _meet(window, own) if own is not None else None
+    if narrowed is None:
+        if prune:
+            return []
+        narrowed = window
     seen = seen | {g.id}
     if g.under is not None:
         parent = state.grants.get(g.under)
         if parent is None or parent[0].id in seen:
             return []
-        heads = _through(state, q, parent[0], parent[1], seen, depth + 1)
+        heads = _through(state, q, parent[0], parent[1], seen, depth + 1, narrowed, prune)
     else:
-        heads = _sources(state, q, d.by, seen, depth + 1)
-    return [h + (GrantStep(g, d),) for h in heads]
+        heads = _sources(state, q, d.by, seen, depth + 1, narrowed, prune)
+    step = GrantStep(g, d)
+    return [(h + (step,), w) for h, w in heads]
 
 
 # -- evaluation -----------------------------------------------------------------------------
