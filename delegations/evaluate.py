@@ -51,6 +51,8 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
     register = register or {}
     valid = []
     for chain, cc in in_force:
+        if cc.static:
+            continue  # refused whatever the question (e.g. subdelegation too deep)
         e = fast_evaluate(state, q, cc, usage)
         if e is None and cc.slow:  # only the explaining evaluation can tell
             e = evaluate_chain(state, q, chain, usage, cc)
@@ -69,7 +71,10 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
     explained = in_force or _nearest(compiled, q.on)
     if not explained:
         # No chain can ever hold: show the ones that come closest, to explain why.
-        explained = [(c, None) for c, _w in candidate_chains(state, q, prune=False)[:EXPLAIN]]
+        key = ("unpruned", q.actor, q.power, q.entity)
+        if key not in state.memo:
+            state.memo[key] = [(c, None) for c, _w in candidate_chains(state, q, prune=False)[:EXPLAIN]]
+        explained = state.memo[key]  # type: ignore[assignment]
     reasons: list[Finding] = []
     for i, (chain, cc) in enumerate(explained):
         e = evaluate_chain(state, q, chain, usage, cc)
@@ -80,7 +85,7 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
                   register=register, hashes=state.decision_hashes)
 
 
-EXPLAIN = 8  # refused chains explained when none is in force on the date
+EXPLAIN = 3  # refused chains explained when none is in force on the date
 
 
 def _nearest(compiled: list, on: date) -> list:
