@@ -46,7 +46,7 @@ def attest(args: argparse.Namespace) -> int:
 
         raise InputError(Text("--expires-in-days: verwacht een geheel getal van 1 tot 36500",
                               "--expires-in-days: expected a whole number from 1 to 36500"))
-    reg = open_registry(args)
+    reg = open_registry(args, lazy=True)
     answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
     exp = int(time.time()) + args.expires_in_days * 86400 if args.expires_in_days else None
     token = reg.attest(answer, exp=exp)

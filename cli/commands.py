@@ -43,10 +43,10 @@ def say(args: argparse.Namespace, nl: str, en: str) -> str:
     return en if args.lang == "en" else nl
 
 
-def open_registry(args: argparse.Namespace, create: bool = False):
+def open_registry(args: argparse.Namespace, create: bool = False, lazy: bool = False):
     from registry import Registry
 
-    return Registry.open(args.db, create=create)
+    return Registry.open(args.db, create=create, lazy=lazy)
 
 
 def scope_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,16 +117,29 @@ def import_(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Names(dict):
+    """Person names for display, looked up one at a time (the state may be lazy)."""
+
+    def __init__(self, reg) -> None:
+        super().__init__()
+        self.persons = reg.state().persons
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.persons
+
+    def __missing__(self, key: str) -> str:
+        return self.persons[key].name
+
+
 def _names(reg) -> dict[str, str]:
-    state = reg.state()
-    return {**{p.id: p.name for p in state.persons.values()}}
+    return _Names(reg)
 
 
 @command("check")
 def check(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
-    reg = open_registry(args)
+    reg = open_registry(args, lazy=True)  # one question: read only what it touches
     if args.record is not None and args.as_known_on:
         from delegations.texts import Text
         from registry.errors import InputError
@@ -156,7 +169,7 @@ def check(args: argparse.Namespace) -> int:
 def check_signature(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
-    reg = open_registry(args)
+    reg = open_registry(args, lazy=True)
     result = reg.check_signature(document_type=args.document_type, issuer=args.issuer, signer=args.signer,
                                  cosigner=args.cosigner, on=args.on, matter=args.matter, entity=args.entity,
                                  as_known_on=args.as_known_on)

@@ -29,16 +29,18 @@ class FastResult:
 
     __slots__ = ("reasons", "conditions", "limits", "mention", "reporting")
 
-    def __init__(self, cc: CompiledChain) -> None:
+    def __init__(self, cc: CompiledChain, state: RegisterState) -> None:
         self.reasons: list[Finding] = []
         self.conditions: list[Finding] = []
-        self.limits, self.mention, self.reporting = cc.limits, cc.mention, cc.reporting
+        self.limits, self.mention, self.reporting = cc.limits_in(state), cc.mention, cc.reporting
 
 
 class CompiledChain:
+    """What a chain allows, independent of the question (see module docstring)."""
+
     __slots__ = ("slow", "start", "end", "max_amount", "ceilings", "key_groups", "unit_groups", "doc_groups",
-                 "issuer_groups", "blocked_docs", "conditions", "limits", "mention", "reporting", "cites_root",
-                 "static")
+                 "issuer_groups", "blocked_docs", "conditions", "_limits", "mention", "reporting", "cites_root",
+                 "static", "law", "grants")
 
     def __init__(self) -> None:
         self.slow = False
@@ -54,15 +56,25 @@ class CompiledChain:
         self.blocked_docs: frozenset[str] = frozenset()
         # per grant, in chain order: (co-signature condition or None, grant id, visum threshold or None)
         self.conditions: list[tuple[Finding | None, str, Decimal | None]] = []
-        self.limits: dict[str, Any] = {}
+        self._limits: dict[str, Any] | None = None
+        self.law: Any = None
+        self.grants: list = []
         self.mention: str | None = None
         self.reporting: list[dict[str, Any]] = []
         self.cites_root = False
         self.static: tuple[Finding, ...] = ()
 
+    def limits_in(self, state: RegisterState) -> dict[str, Any]:
+        # Computed on first use: validation compiles many chains and never reads their limits.
+        if self._limits is None:
+            from .evaluate import scope_limits
+
+            self._limits = scope_limits(state, self.law, self.grants)
+        return self._limits
+
 
 def compile_chain(state: RegisterState, chain: tuple, window: tuple[date, date], power: str, entity: str) -> CompiledChain:
-    from .evaluate import Evaluation, _cites_root, _collect_duties, scope_limits, static_reasons
+    from .evaluate import Evaluation, _cites_root, _collect_duties, static_reasons
 
     cc = CompiledChain()
     cc.start, cc.end = window  # found by the search: decisions, revocations and appointment together
@@ -76,7 +88,7 @@ def compile_chain(state: RegisterState, chain: tuple, window: tuple[date, date],
     cc.slow = bool(cc.static) or any(not isinstance(s, LawStep | GrantStep | AppointmentStep) for s in chain) or any(
         s.grant.to in state.persons or s.grant.limits.only_when_absent is not None
         or any(x == power or power.startswith(x + ".") for x in s.grant.limits.excluded) for s in grants)
-    cc.limits = scope_limits(state, law, grants)
+    cc.law, cc.grants = law, grants
     if cc.slow:
         return cc
     # Scope: every restricting step must admit the question.
@@ -150,7 +162,7 @@ def fast_evaluate(state: RegisterState, q: Question, cc: CompiledChain, usage: U
             used = usage(gid, year)
             if (used + amount > ceiling) if amount is not None else (used >= ceiling):
                 return None
-    e = FastResult(cc)
+    e = FastResult(cc, state)
     for cosign, gid, above in cc.conditions:
         if cosign is not None:
             e.conditions.append(cosign)

@@ -259,7 +259,7 @@ def evaluate_chain(state: RegisterState, q: Question, chain: tuple[Step, ...], u
     _check_ceilings(q, grants, usage, e)
     _check_conflicts(state, q, e)
     if not e.reasons:
-        e.limits = cc.limits if cc is not None and not cc.slow else scope_limits(state, law, grants)
+        e.limits = cc.limits_in(state) if cc is not None else scope_limits(state, law, grants)
         _collect_duties(state, q, grants, e)
     return e
 

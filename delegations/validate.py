@@ -17,7 +17,7 @@ from .answer import Question
 from .catalogue import family, power_covers
 from .converter import error_items, structure
 from .evaluate import check as run_check
-from .evaluate import eligible, recipient_kinds
+from .evaluate import eligible, grant_window, recipient_kinds
 from .scope import key_within, widens
 from .state import RegisterState, entity_key
 from .texts import Text
@@ -87,6 +87,7 @@ class _Validator:
         self.f, self.file, self.old, self.today = f, file, state, today
         self.new = merged_state(state, f)
         self.out: list[ValidationFinding] = []
+        self.holds: dict[tuple, bool] = {}
 
     def add(self, code: str, path: str, nl: str, en: str) -> None:
         self.out.append(ValidationFinding(code, self.file, path, Text(nl, en)))
@@ -370,8 +371,11 @@ class _Validator:
         if g.under is not None:
             return [n.grants[g.under][0]] if g.under in n.grants else []
         principals = {d.by, n.kind_of(d.by)}
-        return [pg for p in principals if p for pg, _ in n.grants_to.get(p, ())
-                if pg.id != g.id and all(any(power_covers(x, y) for x in pg.powers) for y in g.powers)]
+        own = grant_window(n, g, d) or (d.effective_from, d.effective_from)
+        # A parent is a grant the delegator holds while this grant is in force (not one of an old term).
+        return [pg for p in principals if p for pg, pd in n.grants_to.get(p, ())
+                if pg.id != g.id and _overlap(grant_window(n, pg, pd), own)
+                and all(any(power_covers(x, y) for x in pg.powers) for y in g.powers)]
 
     def widening(self, path: str, d: m.Decision, g: m.Grant) -> None:
         for parent in self.parents(d, g):
@@ -400,8 +404,12 @@ class _Validator:
         for p in g.powers:
             if not self.is_power(p):
                 continue
-            q = Question(actor=d.by, power=p, on=d.effective_from, entity=d.entity)
-            if not run_check(n, q).allowed:
+            key = (d.by, p, d.entity, d.effective_from)
+            holds = self.holds.get(key)
+            if holds is None:  # decisions of one delegator on one date share the answer
+                holds = self.holds[key] = run_check(n, Question(actor=d.by, power=p, on=d.effective_from,
+                                                                entity=d.entity)).allowed
+            if not holds:
                 self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", f"{d.by} heeft op {d.effective_from} zelf geen "
                          f"bevoegdheid {p} om te delegeren", f"{d.by} does not itself hold {p} on {d.effective_from}")
                 return
@@ -422,6 +430,10 @@ class _Validator:
             target = n.decisions.get(r.target) or (n.grants[r.target][1] if r.target in n.grants else None)
             if target is None:
                 self.unknown(f"revocations[{i}].target", r.target, "besluit of delegatie", "decision or grant")
+
+
+def _overlap(a: tuple[date, date] | None, b: tuple[date, date]) -> bool:
+    return a is not None and a[0] <= b[1] and b[0] <= a[1]
 
 
 def _add_years(d: date, years: int) -> date:

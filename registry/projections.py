@@ -16,7 +16,7 @@ Handler = Callable[[sqlite3.Connection, Event], None]
 HANDLERS: dict[str, Handler] = {}
 # table -> ORDER BY clause, compared by fsck
 TABLES: dict[str, str] = {"meta": "key", "entities": "kind, key", "uses": "reference", "use_grants": "reference, \"grant\"",
-                          "refusals": "reference"}
+                          "refusals": "reference", "grant_index": "\"grant\""}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -44,6 +44,15 @@ def _entity(conn: sqlite3.Connection, event: Event) -> None:
     body = canonical(d["data"])
     conn.execute("INSERT OR REPLACE INTO entities (kind, key, data, sha256, seq) VALUES (?, ?, ?, ?, ?)",
                  (d["kind"], d["key"], body, sha256(body), event.seq))
+    if d["kind"] == "decision":
+        index_grants(conn, d["key"], d["data"])
+
+
+def index_grants(conn: sqlite3.Connection, decision: str, data: dict) -> None:
+    """grant -> decision and recipient, so one question reads only the decisions on its chains."""
+    conn.execute("DELETE FROM grant_index WHERE decision = ?", (decision,))
+    conn.executemany("INSERT OR REPLACE INTO grant_index (\"grant\", decision, recipient) VALUES (?, ?, ?)",
+                     [(g["id"], decision, g["to"]) for g in data.get("grants", ())])
 
 
 @handler("use.recorded")

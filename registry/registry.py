@@ -66,9 +66,10 @@ class ImportResult:
 
 
 class Registry(AttestMixin, DutiesMixin):
-    def __init__(self, path: Path, store: Store):
+    def __init__(self, path: Path, store: Store, lazy: bool = False):
         self.path = path
         self.store = store
+        self.lazy = lazy
         # (store version, state, seq, head, usage per (grant, year)): valid until anything is committed
         self._snap: tuple | None = None
         self.last_jti: str | None = None  # jti of the last attestation issued through this object
@@ -85,7 +86,8 @@ class Registry(AttestMixin, DutiesMixin):
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: str | Path | None = None, create: bool = False) -> Registry:
+    def open(cls, path: str | Path | None = None, create: bool = False, lazy: bool = False) -> Registry:
+        """Open a register; `lazy` reads only what each question touches (one-shot commands)."""
         path = Path(path) if path is not None else default_path()
         if not path.exists():
             if create:
@@ -103,9 +105,14 @@ class Registry(AttestMixin, DutiesMixin):
             raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({exc})",
                                       f"{path}: not a readable delegation register ({exc})")) from None
         if not set(projections.TABLES) <= tables:
-            # A register made by an older version: add the newer (empty) projection tables.
+            # A register made by an older version: add the newer projection tables and fill
+            # the ones derived from entities (replaying would give the same rows).
             init_file(path)
-        return cls(path, Store(conn))
+            if "grant_index" not in tables:
+                with Store(conn).transaction() as tx:
+                    for key, data in tx.execute("SELECT key, data FROM entities WHERE kind = 'decision'").fetchall():
+                        projections.index_grants(tx.conn, key, json.loads(data))
+        return cls(path, Store(conn), lazy)
 
     def close(self) -> None:
         self.store.conn.close()
@@ -136,9 +143,15 @@ class Registry(AttestMixin, DutiesMixin):
         snap = self._snap
         if snap is None or snap[0] != version:
             seq, head = self.head
-            state = snap[1] if snap is not None and snap[2] == seq else self._load_state()
+            state = snap[1] if snap is not None and snap[2] == seq else (
+                self._lazy_state() if self.lazy else self._load_state())
             snap = self._snap = (version, state, seq, head, {})
         return snap
+
+    def _lazy_state(self) -> RegisterState:
+        from .lazy import LazyState
+
+        return LazyState(self.store.conn, self.administration())
 
     def _load_state(self) -> RegisterState:
         entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}

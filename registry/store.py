@@ -82,6 +82,11 @@ def create_schema(db) -> None:
                             "BEGIN SELECT RAISE(ABORT, 'het gebeurtenissenlog is alleen-toevoegen'); END")
             db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {table} "
                             "BEGIN SELECT RAISE(ABORT, 'het gebeurtenissenlog is alleen-toevoegen'); END")
+        db["grant_index"].create({"grant": str, "decision": str, "recipient": str}, pk="grant", if_not_exists=True)
+        db["grant_index"].create_index(["recipient"], if_not_exists=True)
+        db["grant_index"].create_index(["decision"], if_not_exists=True)
+        db.conn.execute("CREATE INDEX IF NOT EXISTS entities_appointment_position ON entities "
+                        "(json_extract(data, '$.position')) WHERE kind = 'appointment'")
         db["meta"].insert({"key": "schema", "value": SCHEMA_VERSION}, replace=True)
         for extra in EXTRA_TABLES:
             extra(db)
