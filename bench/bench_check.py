@@ -1,0 +1,99 @@
+"""Warm in-process `Registry.check` latency and `Registry.check_many` throughput.
+
+    python -m bench.bench_check DB QUESTIONS.json [--n N] [--budget SECONDS]
+
+One process opens the register and loads its state once. The question stream is then asked
+twice through `Registry.check` (ids validated, as a library caller would): the first pass meets
+every (actor, power) for the first time, the second pass is the warm steady state of a
+long-running service (`check_warm_*`). `check_many` then answers the whole stream at once.
+Peak resident memory is read at the end, with the city-scale register and every cache loaded.
+A time budget stops a pass early on a slow engine; the report says how many questions ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+from bench.peers import scope_of
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def timed_pass(reg: Any, questions: list[dict[str, Any]], budget: float) -> tuple[list[float], list[bool]]:
+    perf = time.perf_counter
+    stop_at = perf() + budget
+    latencies: list[float] = []
+    allowed: list[bool] = []
+    for q in questions:
+        actor, power, on, scope = q["actor"], q["power"], q["on"], scope_of(q)
+        t = perf()
+        answer = reg.check(actor, power, on, **scope)
+        latencies.append(perf() - t)
+        allowed.append(answer.allowed)
+        if t > stop_at:
+            break
+    return latencies, allowed
+
+
+def run(db: str, questions: list[dict[str, Any]], budget: float = 120.0) -> dict[str, Any]:
+    from bench.peers import to_question
+    from registry import Registry
+
+    perf = time.perf_counter
+    t = perf()
+    reg = Registry.open(db)
+    state = reg.state()
+    load_s = perf() - t
+    first, _ = timed_pass(reg, questions, budget)
+    asked = questions[: len(first)]
+    warm, allowed = timed_pass(reg, asked, budget)
+    asked = asked[: len(warm)]
+    typed = [to_question(reg, q, state) for q in asked]
+    t = perf()
+    answers = reg.check_many(typed)
+    batch_s = perf() - t
+    assert [a.allowed for a in answers] == allowed, "check_many disagrees with check"
+    first.sort()
+    lat = sorted(warm)
+    us = 1e6
+    return {
+        "check_warm_p50_us": round(quantile(lat, 0.50) * us, 1),
+        "check_warm_p99_us": round(quantile(lat, 0.99) * us, 1),
+        "check_batch_per_s": round(len(typed) / batch_s, 1) if batch_s > 0 else None,
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "check_warm_mean_us": round(sum(lat) / len(lat) * us, 1),
+        "check_warm_max_us": round(lat[-1] * us, 1),
+        "check_first_p50_us": round(quantile(first, 0.50) * us, 1),
+        "check_first_p99_us": round(quantile(first, 0.99) * us, 1),
+        "check_first_mean_us": round(sum(first) / len(first) * us, 1),
+        "questions": len(lat),
+        "questions_planned": len(questions),
+        "allowed_share": round(sum(allowed) / len(allowed), 3),
+        "state_load_s": round(load_s, 3),
+        "grants": len(state.grants),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("db")
+    ap.add_argument("questions")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--budget", type=float, default=120.0, help="seconds per pass at most")
+    a = ap.parse_args(argv)
+    questions = json.loads(open(a.questions, encoding="utf-8").read())[: a.n]
+    json.dump(run(a.db, questions, a.budget), sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

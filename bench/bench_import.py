@@ -1,0 +1,79 @@
+"""Import of a register file into a fresh register through the real path (`Registry.load`).
+
+    python -m bench.bench_import FILE [FILE...] --db NEW.db
+
+Validation (format, references, rulebook, the delegator's own power on the effective date) and
+the atomic write of every entity as a hash-chained event are both part of the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+def run(paths: list[str], db: str) -> dict[str, Any]:
+    from registry import Registry
+
+    if os.path.exists(db):
+        os.remove(db)
+    reg = Registry.init(db)
+    started = time.perf_counter()
+    result = reg.load(*paths)
+    seconds = time.perf_counter() - started
+    state = reg.state()
+    reg.close()
+    return {
+        "import_s": round(seconds, 3),
+        "grants": len(state.grants),
+        "entities": result.added,
+        "events": len(result.events),
+        "warnings": dict(Counter(f.code for f in result.findings)),
+        "bytes": sum(Path(p).stat().st_size for p in paths),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def fill_unvalidated(path: str, db: str) -> None:
+    """The entities of a register file written as `Registry.load` would write them, without the
+    validation: only for letting the check benchmarks run when the real import is too slow."""
+    from delegations.converter import unstructure
+    from delegations.state import entity_key
+    from delegations.validate import parse
+    from registry import Registry, projections
+    from registry.files import read_file
+    from registry.registry import _sections
+
+    if os.path.exists(db):
+        os.remove(db)
+    reg = Registry.init(db)
+    f, problems = parse(read_file(path), path)
+    if f is None:
+        raise SystemExit(f"{path}: {problems[0].render('en')}")
+    with reg.store.transaction() as tx:
+        projections.apply(tx.conn, tx.append("administration.set", unstructure(f.administration)))
+        for kind, items in _sections(f):
+            for obj in items:
+                payload = {"kind": kind, "key": entity_key(kind, obj), "data": unstructure(obj), "file": Path(path).name}
+                projections.apply(tx.conn, tx.append("entity.put", payload))
+    reg.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--db", required=True)
+    a = ap.parse_args(argv)
+    json.dump(run(a.files, a.db), sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
