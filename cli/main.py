@@ -47,10 +47,20 @@ def _question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
     p.add_argument("--entity", default="gemeente", help="gemeente of ocmw")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("delegaties")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="delegaties", description="Register van delegatiebesluiten: wie mag wat tekenen of beslissen, "
                     "op welke datum en op welke rechtsgrond.")
     _common(parser, suppress=False)
+    parser.add_argument("--version", action="version", version=f"delegaties {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDO", parser_class=Parser)
     sub.required = True
 
