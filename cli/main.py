@@ -47,6 +47,14 @@ def _question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
     p.add_argument("--entity", default="gemeente", help="gemeente of ocmw")
 
 
+class _Version(argparse.Action):
+    """Looks the version up only when asked: importlib.metadata costs start-up time."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"delegaties {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -60,7 +68,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="delegaties", description="Register van delegatiebesluiten: wie mag wat tekenen of beslissen, "
                     "op welke datum en op welke rechtsgrond.")
     _common(parser, suppress=False)
-    parser.add_argument("--version", action="version", version=f"delegaties {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="toon de versie")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDO", parser_class=Parser)
     sub.required = True
 
