@@ -127,12 +127,21 @@ class Answer:
     chains: tuple[tuple[Step, ...], ...] = ()
     effective_limits: dict[str, Any] = field(factory=dict)
     conditions: tuple[Finding, ...] = ()
-    reasons: tuple[Finding, ...] = ()
+    # Refusals are explained on first access: a batch of thousands of questions mostly needs
+    # only `allowed`. `explain` produces the reasons; `_reasons` holds them once known.
+    _reasons: tuple[Finding, ...] | None = field(default=None, eq=False, repr=False)
+    explain: Any = field(default=None, eq=False, repr=False)
     signature_mention: str | None = None
     reporting: tuple[dict[str, Any], ...] = ()
     candidates: tuple[tuple[Step, ...], ...] = ()
     register: dict[str, Any] = field(factory=dict)
     hashes: dict[str, str] = field(factory=dict, eq=False, repr=False)
+
+    @property
+    def reasons(self) -> tuple[Finding, ...]:
+        if self._reasons is None:
+            object.__setattr__(self, "_reasons", tuple(self.explain()) if self.explain is not None else ())
+        return self._reasons  # type: ignore[return-value]
 
     @property
     def grants(self) -> tuple[str, ...]:

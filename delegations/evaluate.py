@@ -75,13 +75,17 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
         if key not in state.memo:
             state.memo[key] = [(c, None) for c, _w in candidate_chains(state, q, prune=False)[:EXPLAIN]]
         explained = state.memo[key]  # type: ignore[assignment]
-    reasons: list[Finding] = []
-    for i, (chain, cc) in enumerate(explained):
-        e = evaluate_chain(state, q, chain, usage, cc)
-        reasons += [Finding(r.code, r.text, i, r.grant, r.rule, r.details) for r in e.reasons]
-    if not explained:
-        reasons.append(Finding("NO_AUTHORITY", msg("NO_AUTHORITY", actor=q.actor, power=q.power)))
-    return Answer(question=q, allowed=False, reasons=tuple(reasons), candidates=tuple(c for c, _ in explained),
+
+    def explain() -> list[Finding]:
+        reasons: list[Finding] = []
+        for i, (chain, cc) in enumerate(explained):
+            e = evaluate_chain(state, q, chain, usage, cc)
+            reasons += [Finding(r.code, r.text, i, r.grant, r.rule, r.details) for r in e.reasons]
+        if not explained:
+            reasons.append(Finding("NO_AUTHORITY", msg("NO_AUTHORITY", actor=q.actor, power=q.power)))
+        return reasons
+
+    return Answer(question=q, allowed=False, explain=explain, candidates=tuple(c for c, _ in explained),
                   register=register, hashes=state.decision_hashes)
 
 
