@@ -105,16 +105,16 @@ def compile_chain(state: RegisterState, chain: tuple, window: tuple[date, date],
             cc.max_amount = lim.max_amount
         if lim.annual_ceiling is not None:
             cc.ceilings.append((g.id, lim.annual_ceiling))
-        if lim.budget_keys:
-            cc.key_groups.append((frozenset(k for k in lim.budget_keys if not k.endswith("*")),
-                                  tuple(k[:-1] for k in lim.budget_keys if k.endswith("*"))))
-        if lim.units:
-            cc.unit_groups.append(frozenset(lim.units))
-        if lim.document_types:
-            cc.doc_groups.append(frozenset(lim.document_types))
-        if lim.issuers:
-            cc.issuer_groups.append(frozenset(lim.issuers))
-        blocked |= {x for x in lim.excluded if x in state.catalogue.document_types}
+        keys, units, docs, issuers, excluded_docs = _grant_scope(state, g)
+        if keys is not None:
+            cc.key_groups.append(keys)
+        if units is not None:
+            cc.unit_groups.append(units)
+        if docs is not None:
+            cc.doc_groups.append(docs)
+        if issuers is not None:
+            cc.issuer_groups.append(issuers)
+        blocked |= excluded_docs
     cc.blocked_docs = frozenset(blocked)
     # What an allowed answer reports: computed by the explaining evaluation's own helpers, once.
     e = Evaluation()
@@ -128,6 +128,22 @@ def compile_chain(state: RegisterState, chain: tuple, window: tuple[date, date],
         if cosign is not None or g.requires.visum_above is not None:
             cc.conditions.append((cosign, g.id, g.requires.visum_above))
     return cc
+
+
+def _grant_scope(state: RegisterState, g) -> tuple:
+    """A grant's restrictions as sets, built once per snapshot and shared by all its chains."""
+    key = ("scope", g.id)
+    found = state.steps.get(key)
+    if found is None:
+        lim = g.limits
+        keys = (frozenset(k for k in lim.budget_keys if not k.endswith("*")),
+                tuple(k[:-1] for k in lim.budget_keys if k.endswith("*"))) if lim.budget_keys else None
+        found = state.steps[key] = (
+            keys, frozenset(lim.units) if lim.units else None,
+            frozenset(lim.document_types) if lim.document_types else None,
+            frozenset(lim.issuers) if lim.issuers else None,
+            frozenset(x for x in lim.excluded if x in state.catalogue.document_types))
+    return found
 
 
 def fast_evaluate(state: RegisterState, q: Question, cc: CompiledChain, usage: Usage) -> FastResult | None:

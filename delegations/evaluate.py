@@ -153,7 +153,7 @@ def candidate_chains(state: RegisterState, q: Question, prune: bool = True) -> l
         tails.append((q.actor, (), ALWAYS))
         for a in state.appointments_by_person.get(q.actor, ()):
             window = (a.from_, a.until or date.max)
-            tails.append((a.position, (AppointmentStep(a),), window))
+            tails.append((a.position, (_step(state, ("appointment", a.key), lambda: AppointmentStep(a)),), window))  # noqa: B023
             for target in state.substituted_by.get(a.position, ()):
                 tails.append((target, (SubstitutionStep(a, target),), window))
     else:
@@ -186,7 +186,8 @@ def _sources(state: RegisterState, q: Question, principal: str, seen: frozenset[
     for p in _principals(state, principal):
         for rule, holding in state.catalogue.holdings.get(p, ()):
             if q.entity in rule.effective_entities() and any(power_covers(x, q.power) for x in holding.powers):
-                out.append(((LawStep(rule, holding, p),), window))
+                law = _step(state, ("law", rule.id, p, holding.powers), lambda: LawStep(rule, holding, p))  # noqa: B023
+                out.append(((law,), window))
         for g, d in state.grants_to.get(p, ()):
             if g.id not in seen and d.entity == q.entity and any(power_covers(x, q.power) for x in g.powers):
                 out += _through(state, q, g, d, seen, depth, window, prune)
@@ -210,8 +211,16 @@ def _through(state: RegisterState, q: Question, g: m.Grant, d: m.Decision, seen:
         heads = _through(state, q, parent[0], parent[1], seen, depth + 1, narrowed, prune)
     else:
         heads = _sources(state, q, d.by, seen, depth + 1, narrowed, prune)
-    step = GrantStep(g, d)
+    step = _step(state, ("grant", g.id), lambda: GrantStep(g, d))
     return [(h + (step,), w) for h, w in heads]
+
+
+def _step(state: RegisterState, key: tuple, make):
+    """One step object per grant, appointment or holding, shared by every chain of the snapshot."""
+    found = state.steps.get(key)
+    if found is None:
+        found = state.steps[key] = make()
+    return found
 
 
 # -- evaluation -----------------------------------------------------------------------------
@@ -529,8 +538,7 @@ def _check_conflicts(state: RegisterState, q: Question, e: Evaluation) -> None:
 def _collect_duties(state: RegisterState, q: Question, grants: list[GrantStep], e: Evaluation) -> None:
     for step in grants:
         g, d = step.grant, step.decision
-        for r in g.reporting:
-            entry = {"to": r.to, "every": r.every, "within_days": r.within_days, "grant": g.id}
+        for entry in _duty_entries(state, g):
             if entry not in e.reporting:
                 e.reporting.append(entry)
         rule = state.catalogue.rules.get(d.legal_basis)
@@ -538,6 +546,11 @@ def _collect_duties(state: RegisterState, q: Question, grants: list[GrantStep], 
             e.mention = g.signature_mention
         elif rule is not None and rule.signature_mention_required and state.catalogue.is_signature_power(q.power):
             e.mention = default_mention(state, d)
+
+
+def _duty_entries(state: RegisterState, g: m.Grant) -> list[dict[str, Any]]:
+    return _step(state, ("duties", g.id), lambda: [  # shared by every chain through the grant
+        {"to": r.to, "every": r.every, "within_days": r.within_days, "grant": g.id} for r in g.reporting])
 
 
 def default_mention(state: RegisterState, d: m.Decision) -> str:

@@ -80,6 +80,7 @@ class RegisterState:
         self.decision_hashes: dict[str, str] = hashes or {}
         # Derived values of this immutable snapshot (candidate chains, compiled chains, ancestors).
         self.memo: dict[object, object] = {}
+        self.steps: dict[tuple, object] = {}  # chain steps shared by all chains (see evaluate._step)
 
     def entities(self, kind: str) -> dict[str, object]:
         return getattr(self, SECTION[kind])
