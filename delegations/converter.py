@@ -19,9 +19,9 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from . import model as m
 from .texts import Text
 
-MAX_AMOUNT = Decimal("1000000000000")
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
 MIN_YEAR, MAX_YEAR = 1800, 2999
-CENT = Decimal("0.01")  # 10^12 EUR: anything larger is a typo, not a budget
+CENT = Decimal("0.01")
 # ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits.
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")

@@ -1,13 +1,17 @@
 """Reading register files (YAML or JSON) into plain data, refusing anything hostile.
 
-YAML goes through `safe_load` semantics with two tightenings: anchors/aliases are refused
-(alias bombs) and timestamps are not resolved by YAML (so `2025-02-30` becomes our readable
-date error with its path, not a parser crash).
+YAML goes through `safe_load` semantics with tightenings: anchors/aliases, merge keys and
+non-core tags are refused, mapping keys must be unique, and timestamps are not resolved by
+YAML (so `2025-02-30` becomes our readable date error with its path, not a parser crash).
+Those checks run on the parser's event stream *before* composing: the event parser is
+iterative, while the (C) composer recurses once per nesting level and crashes the process on
+absurdly deep input, and it ignores Python-level hooks such as a `compose_node` override.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,11 @@ from delegations.validate import ValidationFinding, format_error
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
+# Plain digit runs longer than this are typos or attacks (Python refuses ints over 4300 digits).
+MAX_DIGITS = 100
+_CORE_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+_DIGITS = re.compile(r"^[-+]?[0-9_]+$")
+_DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
 
 
 class FileProblem(Exception):
@@ -26,8 +35,13 @@ class FileProblem(Exception):
         self.finding = finding
 
 
-def _problem(file: str, path: str, nl: str, en: str) -> FileProblem:
-    return FileProblem(ValidationFinding("FORMAT", file, path, Text(nl, en)))
+def _problem(file: str, path: str, nl: str, en: str, found_nl: str = "", found_en: str = "") -> FileProblem:
+    """A FORMAT finding worded like every other one: 'verwacht <nl>[, gevonden <found>]'."""
+    if len(path) > 160:  # deep-nesting attacks make paths of thousands of characters
+        path = path[:157] + "..."
+    found = f", gevonden {found_nl}" if found_nl else ""
+    found_e = f", found {found_en or found_nl}" if found_nl else ""
+    return FileProblem(ValidationFinding("FORMAT", file, path, Text(f"verwacht {nl}{found}", f"expected {en}{found_e}")))
 
 
 def _yaml_loader():
@@ -38,17 +52,13 @@ def _yaml_loader():
     class Loader(base):  # type: ignore[misc, valid-type]
         pass
 
-    # Dates stay strings: the converter parses them with a path-aware error.
+    # Dates stay strings: the converter parses them with a path-aware error. Integers are plain
+    # decimal only: YAML 1.1 would silently read `max_amount: 010` as 8 and `0x10` as 16.
     Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
         for k, v in base.yaml_implicit_resolvers.items()
     }
-
-    def compose_node(self, parent, index):  # refuse aliases: no alias bombs, no shared nodes
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliassen (*naam) zijn niet toegestaan", event.start_mark)
-        return base.compose_node(self, parent, index)
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", _DECIMAL_INT, list("-+0123456789"))
 
     def decimal_float(loader, node):  # amounts must never pass through binary floats
         text = loader.construct_scalar(node).replace("_", "")
@@ -57,7 +67,6 @@ def _yaml_loader():
         except ArithmeticError:
             return float("nan")  # .inf/.nan: refused by the converter with a path
 
-    Loader.compose_node = compose_node
     Loader.add_constructor("tag:yaml.org,2002:float", decimal_float)
     return yaml, Loader
 
@@ -68,30 +77,40 @@ def read_file(path: str | Path) -> Any:
     p = Path(path)
     try:
         if not p.is_file():
-            raise _problem(name, "", "bestand niet gevonden of geen gewoon bestand", "file not found or not a regular file")
+            raise _problem(name, "", "een bestaand, gewoon bestand", "an existing regular file",
+                           "niets (bestand niet gevonden of geen gewoon bestand)", "nothing (not found or not a regular file)")
         size = p.stat().st_size
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # a file that grows after stat() is still bounded
+        size = max(size, len(raw))
         if size > MAX_FILE_BYTES:
-            raise _problem(name, "", f"bestand te groot ({size} bytes; hoogstens {MAX_FILE_BYTES})",
-                           f"file too large ({size} bytes; at most {MAX_FILE_BYTES})")
-        raw = p.read_bytes()
+            raise _problem(name, "", f"een bestand van hoogstens {MAX_FILE_BYTES} bytes", f"a file of at most {MAX_FILE_BYTES} bytes",
+                           f"{size} bytes (bestand te groot)", f"{size} bytes (file too large)")
     except OSError as exc:
-        raise _problem(name, "", f"bestand niet leesbaar: {exc.strerror}", f"file not readable: {exc.strerror}") from None
+        raise _problem(name, "", "een leesbaar bestand", "a readable file", f"een leesfout ({exc.strerror})",
+                       f"a read error ({exc.strerror})") from None
     return parse_bytes(raw, name)
 
 
 def parse_bytes(raw: bytes, name: str) -> Any:
     if not raw.strip():
-        raise _problem(name, "", "een registerbestand met 'format: delegaties/1', gevonden een leeg bestand",
-                       "a register file with 'format: delegaties/1', found an empty file")
+        raise _problem(name, "", "een registerbestand met 'format: delegaties/1'", "a register file with 'format: delegaties/1'",
+                       "een leeg bestand", "an empty file")
     if b"\x00" in raw:
-        raise _problem(name, "", "tekst (UTF-8), gevonden binaire gegevens (NUL-bytes)", "text (UTF-8), found binary data (NUL bytes)")
+        raise _problem(name, "", "tekst (UTF-8)", "text (UTF-8)", "binaire gegevens (NUL-bytes)", "binary data (NUL bytes)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _problem(name, "", f"UTF-8-tekst, gevonden een ongeldige byte op positie {exc.start}",
-                       f"UTF-8 text, found an invalid byte at position {exc.start}") from None
-    if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+        raise _problem(name, "", "UTF-8-tekst", "UTF-8 text", f"een ongeldige byte op positie {exc.start}",
+                       f"an invalid byte at position {exc.start}") from None
+    if name.lower().endswith(".json"):
         data = _parse_json(text, name)
+    elif text.lstrip().startswith(("{", "[")):
+        # JSON, or YAML in flow style: JSON first (exact decimals), YAML when it is not JSON.
+        try:
+            data = _parse_json(text, name)
+        except FileProblem:
+            data = _parse_yaml(text, name)
     else:
         data = _parse_yaml(text, name)
     _check_shape(data, name)
@@ -100,10 +119,18 @@ def parse_bytes(raw: bytes, name: str) -> Any:
 
 def _parse_json(text: str, name: str) -> Any:
     def constant(c: str) -> Any:
-        raise ValueError(f"{c} is geen geldig bedrag")
+        return float(c)  # NaN/Infinity: refused by the converter, with the path of the field
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise ValueError(f"sleutel '{k}' komt tweemaal voor in hetzelfde object")
+            out[k] = v
+        return out
 
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=constant)
+        return json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
         raise _problem(name, f"regel {exc.lineno}, kolom {exc.colno}", f"geldige JSON ({exc.msg})",
                        f"valid JSON ({exc.msg})") from None
@@ -114,38 +141,106 @@ def _parse_json(text: str, name: str) -> Any:
 def _parse_yaml(text: str, name: str) -> Any:
     yaml, loader = _yaml_loader()
     try:
+        _scan_yaml(yaml, loader, text, name)
         return yaml.load(text, Loader=loader)  # noqa: S506 - Loader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"regel {mark.line + 1}, kolom {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "ongeldige YAML"
-        if "could not determine a constructor" in str(problem) or "constructor" in str(exc):
-            problem = f"onbekende tag ({problem})"
         raise _problem(name, where, f"geldige YAML zonder tags of aliassen ({problem})",
                        f"valid YAML without tags or aliases ({problem})") from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+    except yaml.reader.ReaderError as exc:
+        char = f"teken {exc.character!r}" if isinstance(exc.character, str) else f"byte {exc.character!r}"
+        raise _problem(name, "", "YAML-tekst zonder stuurtekens", "YAML text without control characters",
+                       f"{char} op positie {exc.position}", f"{char} at position {exc.position}") from None
+    except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
         raise _problem(name, "", f"geldige YAML ({type(exc).__name__})", f"valid YAML ({type(exc).__name__})") from None
 
 
+def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
+    """Refuse, with the path inside the file, what safe loading would accept but a register must not hold."""
+    frames: list[list[Any]] = []  # [path, is_mapping, expecting_key, keys_seen, current_key_or_index]
+    nodes = 0
+    for ev in yaml.parse(text, Loader=loader):
+        if isinstance(ev, yaml.CollectionEndEvent):
+            frames.pop()
+            continue
+        if not isinstance(ev, yaml.NodeEvent):
+            continue
+        nodes += 1
+        top = frames[-1] if frames else None
+        line = f"regel {ev.start_mark.line + 1}"
+        if top is None:
+            path = ""
+        elif not top[1]:
+            path = f"{top[0]}[{top[4]}]"
+            top[4] += 1
+        elif top[2]:  # a mapping key
+            if not isinstance(ev, yaml.ScalarEvent) or ev.anchor or ev.tag not in (None, "tag:yaml.org,2002:str"):
+                raise _problem(name, top[0] or line, "tekst als sleutel", "string keys", "een samengestelde of getagde sleutel",
+                               "a composite or tagged key")
+            key = ev.value
+            where = f"{top[0]}.{key}" if top[0] else key
+            if key in top[3]:
+                raise _problem(name, where, "elke sleutel hoogstens eenmaal per object", "each key at most once per object",
+                               f"'{key}' tweemaal", f"'{key}' twice")
+            if key == "<<" and ev.implicit[0]:
+                raise _problem(name, where, "gewone sleutels", "plain keys", "een samenvoegsleutel (<<)", "a merge key (<<)")
+            top[3].add(key)
+            top[2], top[4] = False, key
+            continue
+        else:
+            path = f"{top[0]}.{top[4]}" if top[0] else str(top[4])
+            top[2] = True
+        where = path or line
+        if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
+            raise _problem(name, where, "gewone waarden", "plain values", "een anker of alias (&naam, *naam)",
+                           "an anchor or alias (&name, *name)")
+        if ev.tag is not None and ev.tag not in _CORE_TAGS:
+            raise _problem(name, where, "waarden zonder tags", "values without tags", f"de tag {ev.tag}", f"the tag {ev.tag}")
+        if isinstance(ev, yaml.ScalarEvent):
+            if ev.implicit[0] and len(ev.value) > MAX_DIGITS and _DIGITS.match(ev.value):
+                raise _problem(name, where, f"een getal van hoogstens {MAX_DIGITS} cijfers (zet codes tussen aanhalingstekens)",
+                               f"a number of at most {MAX_DIGITS} digits (quote codes)", f"{len(ev.value)} cijfers",
+                               f"{len(ev.value)} digits")
+        else:
+            frames.append([path, isinstance(ev, yaml.MappingStartEvent), True, set(), 0])
+            if len(frames) > MAX_DEPTH:
+                raise _problem(name, where, f"hoogstens {MAX_DEPTH} niveaus nesting", f"at most {MAX_DEPTH} levels of nesting",
+                               "diepere nesting", "deeper nesting")
+        if nodes > MAX_NODES:
+            raise _problem(name, where, f"hoogstens {MAX_NODES} waarden", f"at most {MAX_NODES} values", "meer", "more")
+
+
 def _check_shape(data: Any, name: str) -> None:
-    """Refuse absurd nesting or size before anything walks the structure recursively."""
-    stack = [(data, 0)]
+    """Refuse absurd nesting or size (JSON) and unstorable text before anything walks the structure recursively."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
     nodes = 0
     while stack:
-        node, depth = stack.pop()
+        node, depth, path = stack.pop()
         nodes += 1
         if depth > MAX_DEPTH or nodes > MAX_NODES:
-            raise _problem(name, "", "een register van redelijke omvang en nesting", "a register of reasonable size and nesting")
+            raise _problem(name, path, "een register van redelijke omvang en nesting", "a register of reasonable size and nesting",
+                           f"meer dan {MAX_DEPTH} niveaus of {MAX_NODES} waarden", f"more than {MAX_DEPTH} levels or {MAX_NODES} values")
         if isinstance(node, dict):
             for k, v in node.items():
                 if not isinstance(k, str):
-                    raise _problem(name, "", f"tekst als sleutel, gevonden {k!r}", f"string keys, found {k!r}")
-                stack.append((v, depth + 1))
+                    raise _problem(name, path, "tekst als sleutel", "string keys", repr(k))
+                _check_text(k, name, path)
+                stack.append((v, depth + 1, f"{path}.{k}" if path else k))
         elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-        elif isinstance(node, float):
-            # YAML floats: accepted as amounts by the converter when finite
-            continue
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, str):
+            _check_text(node, name, path)
+
+
+def _check_text(value: str, name: str, path: str) -> None:
+    # JSON "\ud800" escapes yield lone surrogates, which SQLite and UTF-8 output cannot store.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _problem(name, path, "geldige Unicode-tekst", "valid Unicode text", "een losse surrogaat-code (\\ud800-\\udfff)",
+                       "a lone surrogate code (\\ud800-\\udfff)") from None
 
 
 __all__ = ["FileProblem", "read_file", "parse_bytes", "format_error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 
 from delegations.texts import Text
 
@@ -12,6 +13,20 @@ from .store import GENESIS, Event, Store, create_schema, event_hash
 
 
 def fsck(store: Store) -> list[Text]:
+    # One read transaction: the log and the projections must come from the same snapshot, or a use
+    # committed by another process between two SELECTs looks like a projection row without an event.
+    conn = store.conn
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        return _fsck(store)
+    finally:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _fsck(store: Store) -> list[Text]:
     problems: list[Text] = []
     try:
         rows = store.conn.execute("SELECT seq, recorded_at, kind, payload, prev, hash FROM events ORDER BY rowid").fetchall()
@@ -21,6 +36,8 @@ def fsck(store: Store) -> list[Text]:
     if problems:
         return problems
     problems += _projections(store, events)
+    if not problems:
+        problems += _triggers(store)
     return problems
 
 
@@ -75,25 +92,73 @@ def _projections(store: Store, events: list[Event]) -> list[Text]:
         return [Text(f"gebeurtenis {ev.seq}: kan niet opnieuw toegepast worden ({exc})",
                      f"event {ev.seq}: cannot be replayed ({exc})")]
     for table, order in projections.TABLES.items():
+        rebuilt_cur = mem.conn.execute(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - fixed names
+        rebuilt = rebuilt_cur.fetchall()
         try:
-            stored = store.conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608 - fixed names
+            stored = store.conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
         except sqlite3.DatabaseError as exc:
-            return [Text(f"tabel {table} is niet leesbaar: {exc}", f"table {table} is not readable: {exc}")]
-        rebuilt = mem.conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
+            # A register older than a projection has no table for it; that is only wrong if some event needs it.
+            if "no such table" not in str(exc) or rebuilt:
+                return [Text(f"tabel {table} is niet leesbaar: {exc}", f"table {table} is not readable: {exc}")]
+            continue
         if stored != rebuilt:
-            return [_difference(table, stored, rebuilt)]
+            columns = [d[0] for d in rebuilt_cur.description]
+            last = events[-1].seq if events else 0
+            return [_difference(table, stored, rebuilt, _seq_finder(table, columns, mem.conn, events), last)]
     return []
 
 
-def _difference(table: str, stored: list[tuple], rebuilt: list[tuple]) -> Text:
-    for a, b in zip(stored, rebuilt, strict=False):
-        if a != b:
-            seq = b[-1] if isinstance(b[-1], int) else "?"
-            return Text(f"projectie {table} wijkt af bij rij {b[:2]} (gebeurtenis {seq}): opgeslagen {a!r}",
-                        f"projection {table} differs at row {b[:2]} (event {seq}): stored {a!r}")
-    if len(stored) > len(rebuilt):
-        return Text(f"projectie {table} bevat een rij zonder gebeurtenis: {stored[len(rebuilt)]!r}",
-                    f"projection {table} holds a row without an event: {stored[len(rebuilt)]!r}")
-    missing = rebuilt[len(stored)]
-    return Text(f"projectie {table} mist een rij: {missing[:2]} (gebeurtenis {missing[-1]})",
-                f"projection {table} misses a row: {missing[:2]} (event {missing[-1]})")
+def _seq_finder(table: str, columns: list[str], mem: sqlite3.Connection, events: list[Event]):
+    """How to find the event that wrote a (rebuilt) row of `table`, so that fsck can name it."""
+    if "seq" in columns:
+        i = columns.index("seq")
+        return lambda row: row[i]
+    if "reference" in columns:  # use_grants: the use's event
+        i = columns.index("reference")
+        return lambda row: (mem.execute("SELECT seq FROM uses WHERE reference = ?", (row[i],)).fetchone() or (None,))[0]
+    if table == "meta":
+        admin = [e.seq for e in events if e.kind == "administration.set"]
+        return lambda row: admin[-1] if row[0] == "administration" and admin else None
+    return lambda row: None
+
+
+def _claimed(row: tuple) -> int | None:
+    # Projection tables with an event reference keep it in their last column, `seq`.
+    return row[-1] if row and isinstance(row[-1], int) and not isinstance(row[-1], bool) else None
+
+
+def _short(row: tuple) -> str:
+    text = repr(row)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _difference(table: str, stored: list[tuple], rebuilt: list[tuple], seq_of, last: int) -> Text:
+    # Compare as multisets: a changed, deleted or inserted row is named by itself, whatever its position.
+    have, want = Counter(stored), Counter(rebuilt)
+    missing = [r for r in rebuilt if want[r] > have[r]]
+    extra = [r for r in stored if have[r] > want[r]]
+    beyond = sorted(((s, r) for r in extra if isinstance(s := _claimed(r), int) and s > last), key=lambda x: x[0])
+    if beyond:  # rows of events that are no longer in the log: the log was cut short
+        seq, row = beyond[0]
+        return Text(f"gebeurtenis {seq}: ontbreekt in het log (laatste is {last}), maar projectie {table} bevat er een rij "
+                    f"van: {_short(row)}", f"event {seq}: missing from the log (last is {last}), but projection {table} "
+                    f"holds a row of it: {_short(row)}")
+    if missing:
+        seqs = [s for s in (seq_of(r) for r in missing) if isinstance(s, int)]
+        first = min(seqs) if seqs else None
+        row = next((r for r in missing if seq_of(r) == first), missing[0])
+        at_nl, at_en = (f"gebeurtenis {first}: ", f"event {first}: ") if first is not None else ("", "")
+        found_nl = f"; opgeslagen in de plaats: {_short(extra[0])}" if extra else " (rij ontbreekt)"
+        found_en = f"; stored instead: {_short(extra[0])}" if extra else " (row missing)"
+        return Text(f"{at_nl}projectie {table} klopt niet: verwacht {_short(row)}{found_nl}",
+                    f"{at_en}projection {table} does not match: expected {_short(row)}{found_en}")
+    return Text(f"projectie {table} bevat een rij zonder gebeurtenis: {_short(extra[0])}",
+                f"projection {table} holds a row without an event: {_short(extra[0])}")
+
+
+def _triggers(store: Store) -> list[Text]:
+    """The append-only triggers are the first thing a tamperer drops; their absence is evidence too."""
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    return [Text(f"de beveiliging {name} van het gebeurtenissenlog ontbreekt (verwijderd?)",
+                 f"the event log's protection {name} is missing (dropped?)")
+            for name in ("events_no_update", "events_no_delete") if name not in names]
