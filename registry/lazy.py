@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from delegations import model as m
-from delegations.converter import structure
 from delegations.state import MODEL, RegisterState
+
+from .errors import restore
 
 
 class _Entities(Mapping):
@@ -35,7 +36,7 @@ class _Entities(Mapping):
         row = self.conn.execute("SELECT data FROM entities WHERE kind = ? AND key = ?", (self.kind, key)).fetchone()
         if row is None:
             raise KeyError(key)
-        obj = self.cache[key] = structure(json.loads(row[0]), self.cls)
+        obj = self.cache[key] = restore(row[0], self.cls, f"{self.kind} {key}")
         return obj
 
     def __contains__(self, key: object) -> bool:
@@ -49,7 +50,7 @@ class _Entities(Mapping):
         if not self.complete:
             for key, data in self.conn.execute("SELECT key, data FROM entities WHERE kind = ?", (self.kind,)):
                 if key not in self.cache:
-                    self.cache[key] = structure(json.loads(data), self.cls)
+                    self.cache[key] = restore(data, self.cls, f"{self.kind} {key}")
             self.complete = True
 
     def __iter__(self) -> Iterator[str]:
@@ -67,7 +68,7 @@ class _Entities(Mapping):
         out = []
         for key, data in rows:
             if key not in self.cache:
-                self.cache[key] = structure(json.loads(data), self.cls)
+                self.cache[key] = restore(data, self.cls, f"{self.kind} {key}")
             out.append(self.cache[key])
         return out
 
@@ -105,7 +106,7 @@ _GRANTS_BY = {"grant": _GRANTS_SQL.format('gi."grant"'), "recipient": _GRANTS_SQ
 
 class LazyState(RegisterState):
     def __init__(self, conn: sqlite3.Connection, administration: m.Administration | None):
-        small = {kind: {key: structure(json.loads(data), MODEL[kind]) for key, data in conn.execute(
+        small = {kind: {key: restore(data, MODEL[kind], f"{kind} {key}") for key, data in conn.execute(
             "SELECT key, data FROM entities WHERE kind = ?", (kind,))} for kind in ("unit", "rule", "power")}
         super().__init__(administration, small, {})
         self.conn = conn
@@ -151,8 +152,8 @@ class LazyState(RegisterState):
         for decision, header, grant in rows:
             d = self.headers.get(decision)
             if d is None:
-                d = self.headers[decision] = structure(json.loads(header), m.Decision)
-            out.append((structure(json.loads(grant), m.Grant), d))
+                d = self.headers[decision] = restore(header, m.Decision, f"decision {decision}")
+            out.append((restore(grant, m.Grant, f"grant in {decision}"), d))
         return out
 
     def _appointments_of_position(self, position: str) -> list[m.Appointment]:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from . import projections
 from .attest import AttestMixin
 from .duties import DutiesMixin
-from .errors import InputError, IntegrityError
+from .errors import InputError, IntegrityError, restore
 from .store import GENESIS, Event, Store, canonical, connect, init_file, sha256
 
 DEFAULT_DB = "delegaties.db"
@@ -130,7 +130,7 @@ class Registry(AttestMixin, DutiesMixin):
 
     def administration(self) -> m.Administration | None:
         raw = self.store.meta("administration")
-        return structure(json.loads(raw), m.Administration) if raw else None
+        return restore(raw, m.Administration, "administration") if raw else None
 
     def state(self, as_known_on: str | date | datetime | None = None) -> RegisterState:
         moment = parse_moment(as_known_on)
@@ -157,7 +157,7 @@ class Registry(AttestMixin, DutiesMixin):
         entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}
         hashes: dict[str, str] = {}
         for kind, key, data, digest in self.store.conn.execute("SELECT kind, key, data, sha256 FROM entities"):
-            entities[kind][key] = structure(json.loads(data), MODEL[kind])
+            entities[kind][key] = restore(data, MODEL[kind], f"{kind} {key}")
             if kind == "decision":
                 hashes[key] = digest
         return RegisterState(self.administration(), entities, hashes)
