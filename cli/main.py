@@ -113,9 +113,18 @@ def build_parser() -> Parser:
     return parser
 
 
+def _protect_kid(argv: list[str]) -> list[str]:
+    # A kid is base64url and may start with "-": argparse would take it for an option.
+    for i, arg in enumerate(argv[:-1]):
+        nxt = argv[i + 1]
+        if arg == "retire" and nxt.startswith("-") and len(nxt) == 43 and "=" not in nxt:
+            return [*argv[: i + 1], "--", *argv[i + 1:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_protect_kid(list(sys.argv[1:] if argv is None else argv)))
     lang = args.lang
     try:
         return commands.run(args)
