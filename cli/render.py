@@ -93,12 +93,20 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
                       else f"GEWEIGERD: {who} mag {q['power']} niet uitoefenen op {q['on']}{extra}")
         lines.append("Reasons:" if lang == "en" else "Redenen:")
         candidates = a.get("candidates", [])
+        # The same reason on several chains (e.g. one grant below two legal bases) is said once.
+        grouped: dict[tuple[str, str], list[int]] = {}
         for r in a["reasons"]:
-            where = ""
+            grouped.setdefault((r["code"], r["text"]), [])
             if r.get("chain") is not None and r["chain"] < len(candidates):
-                label = "chain" if lang == "en" else "keten"
-                where = f"{label} {r['chain'] + 1} ({chain_summary(candidates[r['chain']])}): "
-            lines.append(f"  - {where}{r['code']}: {r['text']}")
+                grouped[(r["code"], r["text"])].append(r["chain"])
+        label = "chain" if lang == "en" else "keten"
+        for (code, text), chains in grouped.items():
+            where = ""
+            if chains:
+                first = chains[0]
+                more = f" (+{len(chains) - 1})" if len(chains) > 1 else ""
+                where = f"{label} {first + 1}{more} ({chain_summary(candidates[first])}): "
+            lines.append(f"  - {where}{code}: {text}")
     reg = a.get("register") or {}
     if reg:
         lines.append(f"Register: seq {reg.get('seq')}, {reg.get('head')}")

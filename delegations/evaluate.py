@@ -68,7 +68,7 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
             conditions=tuple(best.conditions), signature_mention=best.mention, reporting=tuple(best.reporting),
             register=register, hashes=state.decision_hashes,
         )
-    explained = in_force or _nearest(compiled, q.on)
+    explained = sorted(in_force, key=lambda x: (not x[1].cites_root, len(x[0]))) or _nearest(compiled, q.on)
     if not explained:
         # No chain can ever hold: show the ones that come closest, to explain why.
         key = ("unpruned", q.actor, q.power, q.entity)

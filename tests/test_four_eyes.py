@@ -219,7 +219,7 @@ def test_stale_answer_is_checked_again_when_recorded(db: Path) -> None:
         assert reg.record_use(reg.check("q-03", VERBINTENIS, "2025-03-03", amount="4000", **AANKOOP), "BB-1").allowed
         result = reg.record_use(stale, "BB-2")
         assert not result.allowed
-        assert [r.code for r in result.reasons] == ["ANNUAL_CEILING_EXCEEDED"]
+        assert {r.code for r in result.reasons} == {"ANNUAL_CEILING_EXCEEDED"}  # on every candidate chain
         assert reg.store.conn.execute("SELECT count(*) FROM uses").fetchone()[0] == 1
 
 
@@ -230,7 +230,7 @@ def test_long_lived_registry_sees_uses_of_other_processes(db: Path) -> None:
         assert reg.check("q-03", VERBINTENIS, "2025-03-03", amount="5000", **AANKOOP).allowed
         assert record(db, "q-03", "5000", "BB-1").code == 0  # another connection
         answer = reg.check("q-03", VERBINTENIS, "2025-03-03", amount="5000", **AANKOOP)
-        assert not answer.allowed and [r.code for r in answer.reasons] == ["ANNUAL_CEILING_EXCEEDED"]
+        assert not answer.allowed and {r.code for r in answer.reasons} == {"ANNUAL_CEILING_EXCEEDED"}
         assert record(db, "q-01", "100", "BB-2").code == 0
         assert answer.register["seq"] < reg.check("q-03", VERBINTENIS, "2025-03-03").register["seq"]
 
