@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from .texts import CodedError
+
 __all__ = [
     "CODES",
     "AttestationError",
@@ -49,20 +51,8 @@ _SIGNATURE_LENGTH = 64
 _PUBLIC_KEY_LENGTH = 32
 
 
-class AttestationError(ValueError):
+class AttestationError(CodedError):
     """An attestation that must not be trusted; `code` is stable, the messages are for people."""
-
-    def __init__(self, code: str, message_nl: str, message_en: str) -> None:
-        super().__init__(message_nl)
-        self.code = code
-        self.message_nl = message_nl
-        self.message_en = message_en
-
-    def message(self, lang: str = "nl") -> str:
-        return self.message_en if lang == "en" else self.message_nl
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.code, self.message_nl, self.message_en))
 
 
 # --- encoding helpers ---------------------------------------------------------------------------

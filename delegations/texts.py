@@ -29,3 +29,19 @@ def nl_amount(value: object) -> str:
 
     text = f"{Decimal(str(value)).quantize(Decimal('0.01')):,.2f}"
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+class CodedError(ValueError):
+    """An error with a stable `code` and a message in both languages; `str()` is the Dutch text."""
+
+    def __init__(self, code: str, message_nl: str, message_en: str) -> None:
+        super().__init__(message_nl)
+        self.code = code
+        self.message_nl = message_nl
+        self.message_en = message_en
+
+    def message(self, lang: str = "nl") -> str:
+        return self.message_en if lang == "en" else self.message_nl
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.code, self.message_nl, self.message_en))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from delegations.attestation import jwk_thumbprint, public_jwk
+from delegations.texts import CodedError
 
 __all__ = ["PASSPHRASE_ENV", "KeyStore", "KeyStoreError", "passphrase_from_env"]
 
@@ -23,20 +24,8 @@ _KID = re.compile(r"[A-Za-z0-9_-]{43}")
 _ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
 
 
-class KeyStoreError(ValueError):
+class KeyStoreError(CodedError):
     """A key that cannot be used; `code` is stable, `str()` is the Dutch text."""
-
-    def __init__(self, code: str, message_nl: str, message_en: str) -> None:
-        super().__init__(message_nl)
-        self.code = code
-        self.message_nl = message_nl
-        self.message_en = message_en
-
-    def message(self, lang: str = "nl") -> str:
-        return self.message_en if lang == "en" else self.message_nl
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.code, self.message_nl, self.message_en))
 
 
 def passphrase_from_env() -> bytes | None:
