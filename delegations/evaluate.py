@@ -34,7 +34,7 @@ from .texts import Text
 
 MAX_DEPTH = 12  # longer chains are surely a data error; the search stops there
 MAX_CANDIDATES = 256
-MEMO_LIMIT = 20_000
+MEMO_LIMIT = 100_000  # per (actor, power, entity): a few references each
 
 # (grant id, year) -> amount used so far through that grant (own uses and those below it)
 Usage = Callable[[str, int], Decimal]
@@ -47,15 +47,16 @@ def _no_usage(_grant: str, _year: int) -> Decimal:
 def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register: dict | None = None) -> Answer:
     compiled = _compiled(state, q)
     # Only chains in force on the date can hold; they are few even after many terms of office.
-    in_force = [(c, cc) for c, cc in compiled if cc.start <= q.on <= cc.end]
+    in_force = [x for x in compiled if x[2][0] <= q.on <= x[2][1]]
     register = register or {}
     valid = []
-    for chain, cc in in_force:
+    for chain, cc, _w, slow_tail in in_force:
         if cc.static:
             continue  # refused whatever the question (e.g. subdelegation too deep)
-        e = fast_evaluate(state, q, cc, usage)
-        if e is None and cc.slow:  # only the explaining evaluation can tell
+        if slow_tail or cc.slow:  # only the explaining evaluation can tell
             e = evaluate_chain(state, q, chain, usage, cc)
+        else:
+            e = fast_evaluate(state, q, cc, usage)
         if e is not None and not e.reasons:
             valid.append((chain, e, cc))
     if valid:
@@ -68,7 +69,8 @@ def check(state: RegisterState, q: Question, usage: Usage = _no_usage, register:
             conditions=tuple(best.conditions), signature_mention=best.mention, reporting=tuple(best.reporting),
             register=register, hashes=state.decision_hashes,
         )
-    explained = sorted(in_force, key=lambda x: (not x[1].cites_root, len(x[0]))) or _nearest(compiled, q.on)
+    near = sorted(in_force, key=lambda x: (not x[1].cites_root, len(x[0]))) or _nearest(compiled, q.on)
+    explained: list[tuple[tuple[Step, ...], CompiledChain | None]] = [(x[0], x[1]) for x in near]
     if not explained:
         # No chain can ever hold: show the ones that come closest, to explain why.
         key = ("unpruned", q.actor, q.power, q.entity)
@@ -94,10 +96,10 @@ EXPLAIN = 3  # refused chains explained when none is in force on the date
 
 def _nearest(compiled: list, on: date) -> list:
     def distance(item) -> int:
-        cc = item[1]
-        if on < cc.start:
-            return cc.start.toordinal() - on.toordinal()
-        return on.toordinal() - cc.end.toordinal() if cc.end < date.max else 0
+        start, end = item[2]
+        if on < start:
+            return start.toordinal() - on.toordinal()
+        return on.toordinal() - end.toordinal() if end < date.max else 0
 
     return sorted(compiled, key=distance)[:EXPLAIN]
 
@@ -108,15 +110,36 @@ def _cites_root(chain: tuple[Step, ...]) -> bool:
     return first is None or first.decision.legal_basis == chain[0].rule.id  # type: ignore[union-attr]
 
 
-def _compiled(state: RegisterState, q: Question) -> list[tuple[tuple[Step, ...], CompiledChain]]:
-    """Candidate chains depend only on actor, power and entity: search and compile them once per snapshot."""
+Compiled = tuple  # (chain, compiled head, window of the whole chain, tail needs the explaining path)
+
+
+def _compiled(state: RegisterState, q: Question) -> list[Compiled]:
+    """The actor's candidate chains, compiled. The part above the actor's position (law and
+    grants) is searched and compiled once per (position, power, entity) and shared by everyone
+    who holds or substitutes for that position; per actor only the tail and its window are added."""
     key = (q.actor, q.power, q.entity)
     found = state.memo.get(key)
     if found is None:
         if len(state.memo) > MEMO_LIMIT:  # bound the memory of a long-running process
             state.memo.clear()
-        found = state.memo[key] = [(c, compile_chain(state, c, w, q.power, q.entity))
-                                   for c, w in candidate_chains(state, q)]
+        found = []
+        for principal, tail, window in _tails(state, q.actor):
+            slow_tail = any(isinstance(s, SubstitutionStep) for s in tail)
+            for head, cc in _heads(state, principal, q.power, q.entity):
+                w = _meet(window, (cc.start, cc.end))
+                if w is not None:
+                    found.append((head + tail, cc, w, slow_tail))
+        state.memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _heads(state: RegisterState, principal: str, power: str, entity: str) -> list[tuple[tuple[Step, ...], CompiledChain]]:
+    key = ("heads", principal, power, entity)
+    found = state.steps.get(key)
+    if found is None:
+        probe = Question(actor=principal, power=power, on=date.min, entity=entity)
+        heads = _sources(state, probe, principal, frozenset(), 0, ALWAYS, True)[:MAX_CANDIDATES]
+        found = state.steps[key] = [(h, compile_chain(state, h, w, power, entity)) for h, w in heads]
     return found  # type: ignore[return-value]
 
 
@@ -148,23 +171,25 @@ def candidate_chains(state: RegisterState, q: Question, prune: bool = True) -> l
     searching: across many terms of office, subdelegations without `under` would otherwise join
     every grant their delegator ever received and multiply at every level.
     """
-    tails: list[tuple[str, tuple[Step, ...], Window]] = []
-    if q.actor in state.persons:
-        tails.append((q.actor, (), ALWAYS))
-        for a in state.appointments_by_person.get(q.actor, ()):
-            window = (a.from_, a.until or date.max)
-            tails.append((a.position, (_step(state, ("appointment", a.key), lambda: AppointmentStep(a)),), window))  # noqa: B023
-            for target in state.substituted_by.get(a.position, ()):
-                tails.append((target, (SubstitutionStep(a, target),), window))
-    else:
-        tails.append((q.actor, (), ALWAYS))
     chains: list[tuple[tuple[Step, ...], Window]] = []
-    for principal, tail, window in tails:
+    for principal, tail, window in _tails(state, q.actor):
         for head, w in _sources(state, q, principal, frozenset(), 0, window, prune):
             chains.append((head + tail, w))
             if len(chains) >= MAX_CANDIDATES:
                 return chains
     return chains
+
+
+def _tails(state: RegisterState, actor: str) -> list[tuple[str, tuple[Step, ...], Window]]:
+    """Where the actor's authority comes from: itself, each appointment, each substitution."""
+    tails: list[tuple[str, tuple[Step, ...], Window]] = [(actor, (), ALWAYS)]
+    if actor in state.persons:
+        for a in state.appointments_by_person.get(actor, ()):
+            window = (a.from_, a.until or date.max)
+            tails.append((a.position, (_step(state, ("appointment", a.key), lambda: AppointmentStep(a)),), window))  # noqa: B023
+            for target in state.substituted_by.get(a.position, ()):
+                tails.append((target, (SubstitutionStep(a, target),), window))
+    return tails
 
 
 def _principals(state: RegisterState, principal: str) -> tuple[str, ...]:
