@@ -92,21 +92,9 @@ def validate(args: argparse.Namespace) -> int:
 
 @command("import")
 def import_(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from registry import Registry
 
-    from registry.registry import default_path
-
-    path = Path(args.db) if args.db else default_path()
-    new = not path.exists()
-    reg = open_registry(args, create=True)
-    try:
-        result = reg.load(*args.files)
-    except Exception:
-        if new:  # a failed first import leaves no (empty) register behind
-            reg.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        raise
+    reg, result = Registry.import_files(args.db, *args.files)
     seq, head = reg.head
     text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
                f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "

@@ -114,6 +114,22 @@ class Registry(AttestMixin, DutiesMixin):
                         projections.index_grants(tx.conn, key, json.loads(data))
         return cls(path, Store(conn), lazy)
 
+    @classmethod
+    def import_files(cls, path: str | Path | None, *files: str | Path) -> tuple[Registry, ImportResult]:
+        """`import`: load files into the register at `path`, creating it if needed. A failed
+        first import leaves no (empty) register file behind."""
+        path = Path(path) if path is not None else default_path()
+        new = not path.exists()
+        reg = cls.open(path, create=True)
+        try:
+            return reg, reg.load(*files)
+        except Exception:
+            if new:
+                reg.close()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise
+
     def close(self) -> None:
         self.store.conn.close()
 
