@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -267,7 +266,3 @@ def demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     return run_demo(args)
-
-
-def stderr(text: str) -> None:
-    sys.stderr.write(text + "\n")

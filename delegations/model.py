@@ -147,9 +147,6 @@ class Rule:
     def effective_entities(self) -> tuple[str, ...]:
         return self.entities or (self.entity,)
 
-    def delegates(self) -> bool:
-        return bool(self.delegable_to)
-
 
 @frozen
 class Limits:

@@ -341,14 +341,21 @@ class Registry(AttestMixin, DutiesMixin):
                 return found
 
             return current
-        # as known at a moment: only uses recorded by then
+        # As known at a moment: only uses recorded by then, summed in one pass over the log
+        # (the first time a ceiling is asked about), not once per grant.
+        totals: dict[tuple[str, int], Decimal] | None = None
+
         def usage(grant: str, year: int) -> Decimal:
-            total = Decimal(0)
-            for ev in self.store.events(until=moment, kinds=("use.recorded",)):
-                u = ev.data
-                if grant in u["grants"] and int(u["on"][:4]) == year and u["amount"]:
-                    total += Decimal(u["amount"])
-            return total
+            nonlocal totals
+            if totals is None:
+                totals = {}
+                for ev in self.store.events(until=moment, kinds=("use.recorded",)):
+                    u = ev.data
+                    for g in u["grants"] if u["amount"] else ():
+                        key = (g, int(u["on"][:4]))
+                        totals[key] = totals.get(key, Decimal(0)) + Decimal(u["amount"])
+            return totals.get((grant, year), Decimal(0))
+
         return usage
 
     def who(self, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
@@ -503,11 +510,6 @@ class Registry(AttestMixin, DutiesMixin):
         from .fsck import fsck
 
         return fsck(self.store)
-
-    def verify_or_raise(self) -> None:
-        problems = self.fsck()
-        if problems:
-            raise IntegrityError(problems[0])
 
 
 def _creatable(path: Path) -> None:
