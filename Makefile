@@ -1,14 +1,23 @@
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
+LOCK := requirements/lock.txt
 STAMP := $(VENV)/.installed
+# The tool that writes the lock; installing from the lock needs only pip.
+UV_VERSION := 0.13.9
+LOCK_ARGS := pyproject.toml requirements/build.in --extra test --extra bench --universal \
+	--python-version 3.11 --generate-hashes -o $(LOCK)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench lock test-latest clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]' --config-settings editable_mode=compat
+# The venv is rebuilt from scratch whenever the lock changes, so what is installed is exactly the
+# lock: nothing left over from an older lock, nothing resolved on this machine.
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		-e . --config-settings editable_mode=compat
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,8 +31,25 @@ lint: $(STAMP)
 	$(BIN)/ruff check delegations registry cli tests bench
 
 bench: $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]' --config-settings editable_mode=compat
 	$(BIN)/python -m bench.run
 
+# Refresh the lock after a change of the ranges in pyproject.toml (keeps the pins that still fit;
+# `make lock LOCK_UPGRADE=--upgrade` takes the newest versions the ranges allow).
+lock:
+	test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install -q uv==$(UV_VERSION))
+	.venv-lock/bin/uv pip compile -q $(LOCK_UPGRADE) $(LOCK_ARGS)
+
+# Drift guard (not part of CI): the newest releases that pyproject.toml allows, in a separate venv,
+# so that an upstream release that breaks us is found by us before a user finds it.
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install -q --upgrade pip setuptools
+	.venv-latest/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,bench]' \
+		--config-settings editable_mode=compat
+	.venv-latest/bin/python -m pip list --format=freeze > .venv-latest/versions.txt
+	.venv-latest/bin/ruff check delegations registry cli tests bench
+	DELEGATIES_UNLOCKED=1 .venv-latest/bin/pytest $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-latest .venv-lock build *.egg-info .pytest_cache

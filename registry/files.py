@@ -134,8 +134,32 @@ def _parse_json(text: str, name: str) -> Any:
     except json.JSONDecodeError as exc:
         raise _problem(name, f"regel {exc.lineno}, kolom {exc.colno}", f"geldige JSON ({exc.msg})",
                        f"valid JSON ({exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        # The json module recurses once per level; name where the nesting goes too deep.
+        line, column = _too_deep_at(text)
+        raise _problem(name, f"regel {line}, kolom {column}", f"geldige JSON met hoogstens {MAX_DEPTH} niveaus nesting",
+                       f"valid JSON with at most {MAX_DEPTH} levels of nesting", "diepere nesting", "deeper nesting") from None
+    except ValueError as exc:
         raise _problem(name, "", f"geldige JSON ({exc})", f"valid JSON ({exc})") from None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_at(text: str) -> tuple[int, int]:
+    """Line and column of the first bracket that opens level MAX_DEPTH + 1 (strings skipped)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                start = match.start()
+                line = text.count("\n", 0, start) + 1
+                return line, start - (text.rfind("\n", 0, start) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def _parse_yaml(text: str, name: str) -> Any:

@@ -9,6 +9,7 @@ import was aimed at unchanged (same history, same head).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +30,17 @@ SAMPLE = ["syntax_unclosed_flow.yaml", "format_v2.yaml", "amount_nan.yaml", "dat
           "yaml_deep_flow.yaml", "binary_garbage.yaml", "latin1.yaml", "empty.yaml", "json_deep_20000.json"]
 
 
+LOCATION = re.compile(r"^regel [0-9]+(, kolom [0-9]+)?$|^[A-Za-z_][A-Za-z0-9_]*([.\[]|$)")
+
+
 def matches(finding: dict[str, Any], expect: dict[str, Any]) -> bool:
-    if finding["code"] != expect["code"] or expect["text"] not in finding["text"]:
+    if finding["code"] != expect["code"]:
+        return False
+    if expect.get("any_layer"):
+        # Refused by whichever layer sees it first (our scan or the parser's own limit): the code and
+        # a location (a path in the file, or a line and column) are what a user needs, not the wording.
+        return bool(LOCATION.match(finding["path"]))
+    if expect["text"] not in finding["text"]:
         return False
     if "path_prefix" in expect:
         return finding["path"].startswith(expect["path_prefix"])
@@ -120,7 +130,11 @@ def test_sample_in_a_child_process(template: tuple[Path, list], tmp_path: Path) 
         r = _child("--db", db, "import", BAD / name)
         assert r.returncode == 2, (name, r)
         assert_no_crash(r.stdout, r.stderr)
-        assert str(BAD / name) in r.stderr and MANIFEST[name]["text"] in r.stderr, (name, r.stderr)
+        assert f"{BAD / name}: " in r.stderr and MANIFEST[name]["code"] in r.stderr, (name, r.stderr)
+        r = _child("--db", db, "--json", "import", BAD / name)
+        assert r.returncode == 2, (name, r)
+        findings = json.loads(r.stdout)["findings"]
+        assert any(f["file"] == str(BAD / name) and matches(f, MANIFEST[name]) for f in findings), (name, findings)
     assert history(db) == template[1]
 
 

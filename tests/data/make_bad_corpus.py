@@ -96,9 +96,13 @@ def base_yaml() -> str:
 
 
 def add(name: str, content: bytes, code: str, path: str | None = None, text: str = "", *, prefix: str | None = None,
-        register_only: bool = False) -> None:
+        register_only: bool = False, any_layer: bool = False) -> None:
     assert name not in CORPUS, name
     expect: dict[str, Any] = {"code": code, "text": text}
+    if any_layer:
+        # A third-party parser (libyaml, the json module) may refuse this before our own scan does,
+        # with its own words and location: the test then demands the code and a location, not our text.
+        expect["any_layer"] = True
     if prefix is not None:
         expect["path_prefix"] = prefix
     else:
@@ -475,17 +479,17 @@ def hostile_yaml() -> None:
         None, "verwacht tekst als sleutel", prefix="regel ")
     add("yaml_integer_key.yaml", b"format: delegaties/1\n2025: jaar\n", "FORMAT", "", "verwacht tekst als sleutel")
     add("yaml_deep_flow.yaml", b"format: delegaties/1\nunits: " + b"[" * 10000 + b"]" * 10000 + b"\n", "FORMAT", None,
-        "niveaus nesting", prefix="units[0][0][0]")
+        "niveaus nesting", prefix="units[0][0][0]", any_layer=True)
     add("yaml_deep_block.yaml", b"format: delegaties/1\nunits:\n" + b"- " * 5000 + b"x\n", "FORMAT", None, "niveaus nesting",
-        prefix="units[0][0][0]")
+        prefix="units[0][0][0]", any_layer=True)
     add("yaml_deep_mapping.yaml", b"format: delegaties/1\nunits: " + b"{a: " * 5000 + b"1" + b"}" * 5000 + b"\n", "FORMAT",
-        None, "niveaus nesting", prefix="units.a.a.a")
+        None, "niveaus nesting", prefix="units.a.a.a", any_layer=True)
     add("yaml_deep_100.yaml", b"format: delegaties/1\nunits: " + b"[" * 100 + b"]" * 100 + b"\n", "FORMAT", None,
         "niveaus nesting", prefix="units[0][0]")
     add("json_deep_100.json", b'{"format": "delegaties/1", "units": ' + b"[" * 100 + b"]" * 100 + b"}", "FORMAT", None,
         "redelijke omvang en nesting", prefix="units[0][0]")
     add("json_deep_20000.json", b'{"format": "delegaties/1", "units": ' + b"[" * 20000 + b"]" * 20000 + b"}", "FORMAT", "",
-        "verwacht geldige JSON")
+        "verwacht geldige JSON", any_layer=True)
     add("yaml_control_char.yaml", src.replace("Toon Test", "Toon\x07Test", 1).encode(), "FORMAT", "",
         "verwacht YAML-tekst zonder stuurtekens")
     add("yaml_escape_nul.yaml", src.replace("name: Toon Test", 'name: "Toon\\0Test"', 1).encode(), "FORMAT", "persons[0].name",
