@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(exc, RegistryError):
             if args.json:
-                out: dict[str, Any] = {"error": exc.text(lang), "exit": exc.exit_code}
+                out: dict[str, Any] = {"error": exc.text(lang), "code": exc.code, "exit": exc.exit_code}
                 if exc.findings:
                     out["findings"] = [f.to_dict(lang) for f in exc.findings]
                 print(json.dumps(out, ensure_ascii=False, indent=2))

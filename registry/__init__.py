@@ -1,6 +1,7 @@
 """Storage and history of the delegation register (SQLite event log with projections)."""
 
-from .errors import InputError, IntegrityError, RegistryError
+from .errors import ConflictError, InputError, IntegrityError, NotFoundError, RegistryError, UnavailableError
 from .registry import Registry
 
-__all__ = ["Registry", "RegistryError", "InputError", "IntegrityError"]
+__all__ = ["Registry", "RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError",
+           "IntegrityError"]

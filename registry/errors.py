@@ -1,17 +1,28 @@
-"""Errors the registry raises; the CLI maps them to exit codes 2 (input) and 3 (integrity)."""
+"""The one error hierarchy of the library. Every error carries a stable `code`; the front ends
+derive what they need from it and nothing else: the CLI its exit code, the HTTP service its status
+and an RFC 9457 problem document. Texts are bilingual; `findings` hold validation findings."""
 
 from __future__ import annotations
 
 from delegations.texts import Text
 
+__all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
+           "restore"]
+
 
 class RegistryError(Exception):
-    exit_code = 2
+    """Base of every error the library raises on purpose."""
 
-    def __init__(self, text: Text, findings: list | None = None):
+    code = "INPUT"
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, text: Text, findings: list | None = None, *, code: str | None = None):
         super().__init__(text.nl)
         self.text = text
         self.findings = findings or []
+        if code is not None:
+            self.code = code
 
     def render(self, lang: str = "nl") -> str:
         lines = [self.text(lang)]
@@ -20,13 +31,36 @@ class RegistryError(Exception):
 
 
 class InputError(RegistryError):
-    """Bad input: nothing was written (exit 2)."""
+    """Bad input (a parameter, a file): nothing was written (exit 2)."""
+
+
+class NotFoundError(InputError):
+    """An id that is not in the register (an unknown actor, grant, decision, key)."""
+
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class ConflictError(InputError):
+    """A write that contradicts what is recorded (the same reference with other content)."""
+
+    code = "CONFLICT"
+    http_status = 409
+
+
+class UnavailableError(RegistryError):
+    """The register cannot be used right now: busy, read-only, disk full, I/O error (exit 2)."""
+
+    code = "UNAVAILABLE"
+    http_status = 503
 
 
 class IntegrityError(RegistryError):
     """The stored register does not verify (exit 3)."""
 
+    code = "INTEGRITY"
     exit_code = 3
+    http_status = 500
 
 
 def restore(data: str, cls: type, what: str):
