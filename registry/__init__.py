@@ -2,6 +2,7 @@
 
 from .errors import ConflictError, InputError, IntegrityError, NotFoundError, RegistryError, UnavailableError
 from .registry import Registry
+from .uses import Exercise
 
-__all__ = ["Registry", "RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError",
+__all__ = ["Registry", "Exercise", "RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError",
            "IntegrityError"]
