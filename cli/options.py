@@ -101,7 +101,14 @@ def read_bounded(stream: Any, limit: int, what: str) -> bytes:
     from delegations.texts import Text
     from registry.errors import InputError
 
-    data = stream.read(limit + 1)
+    chunks, size = [], 0
+    while size <= limit:  # a pipe may give less than asked per read
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = (b"" if not chunks or isinstance(chunks[0], bytes) else "").join(chunks)
     if len(data) > limit:
         raise InputError(Text(f"{what}: meer dan {limit} bytes; dat is geen attest of sleutelbundel",
                               f"{what}: more than {limit} bytes; that is not an attestation or key set"))

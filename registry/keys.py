@@ -345,9 +345,19 @@ class Keys:
     def new(self, passphrase: bytes | None = None) -> str:
         import time
 
-        from . import projections
+        from delegations.texts import Text
 
-        kid, jwk = self.key_store.new(passphrase if passphrase is not None else passphrase_from_env())
+        from . import projections
+        from .errors import UnavailableError
+
+        try:
+            kid, jwk = self.key_store.new(passphrase if passphrase is not None else passphrase_from_env())
+        except KeyStoreError as exc:
+            raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
+        except OSError as exc:
+            raise UnavailableError(Text(f"{self.key_store.directory}: sleutel niet geschreven ({exc.strerror})",
+                                        f"{self.key_store.directory}: key not written ({exc.strerror})"),
+                                   code="KEY_UNUSABLE") from None
         with self.store.transaction() as tx:
             ev = tx.append("key.added", {"kid": kid, "jwk": jwk, "added_at": int(time.time())})
             projections.apply(tx.conn, ev)
@@ -385,10 +395,10 @@ class Keys:
             return False
         with self.store.transaction() as tx:
             now = tx.iat
-            last = tx.execute("SELECT MAX(iat) FROM attestations WHERE kid = ?", (kid,)).fetchone()[0]
             # NumericDate has whole seconds: a token issued earlier in this very second stays valid.
             # A token stamped later than now (a wrong clock) does not push the retirement into the future.
-            retired_at = now + 1 if last == now else now
+            same_second = tx.execute("SELECT 1 FROM attestations WHERE kid = ? AND iat = ?", (kid, now)).fetchone()
+            retired_at = now + 1 if same_second else now
             ev = tx.append("key.retired", {"kid": kid, "retired_at": retired_at})
             projections.apply(tx.conn, ev)
         return True
