@@ -123,6 +123,27 @@ _SQLITE = {
 }
 
 
+def _cause(primary: int, path: object) -> int:
+    """SQLite reports a read-only file system as "unable to open" and a full disk while growing
+    the -shm file as an I/O error; the file system tells which it is."""
+    import os
+
+    if primary not in (8, 10, 13, 14) or not path:
+        return primary
+    directory = os.path.dirname(os.path.abspath(str(path))) or "."
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return primary
+    if fs.f_flag & getattr(os, "ST_RDONLY", 1):
+        return 8
+    if fs.f_bavail * fs.f_frsize < 64 * 1024:
+        return 13
+    if primary in (10, 14) and os.path.exists(str(path)) and not os.access(str(path), os.W_OK):
+        return 8
+    return primary
+
+
 def from_sqlite(exc: sqlite3.Error, path: object) -> RegistryError:
     """The library error for a failure of SQLite itself: operational trouble (busy, read-only,
     disk full, I/O) is UnavailableError with a specific code; a damaged file or a database that is
@@ -134,6 +155,7 @@ def from_sqlite(exc: sqlite3.Error, path: object) -> RegistryError:
                                    f"{path}: not a readable delegation register ({detail}); run 'delegaties fsck'"))
     if primary == 0 and "full" in detail:  # some paths give no code; the text is SQLite's own
         primary = 13
+    primary = _cause(primary, path)
     code, nl, en = _SQLITE.get(primary, ("DATABASE_ERROR", "databasefout", "database error"))
     return UnavailableError(Text(f"{path}: {nl} ({detail}); er is niets geschreven",
                                  f"{path}: {en} ({detail}); nothing was written"), code=code)
