@@ -94,7 +94,8 @@ def test_a_reader_without_write_permission_can_read(example_template: Path, shar
 @needs_setpriv
 def test_a_reader_sees_what_a_live_writer_committed(example_template: Path, shared_dir: Path) -> None:
     """While a writer holds the register open (its -wal and -shm exist), a reader without write
-    access reads through them, committed uses included."""
+    access reads through them, committed uses included (a guard for the read-only fallback:
+    reading the main file alone would silently miss the last commits)."""
     db = copy_register(example_template, shared_dir / "register.db")
     assert cli("--db", db, *CHECK, "--record", "BB-LIVE-1").code == 0
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""

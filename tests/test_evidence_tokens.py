@@ -307,11 +307,20 @@ def test_an_oversized_token_on_stdin_is_refused_without_reading_it_all(example_d
 def test_a_jwks_with_too_many_keys_is_refused(example_db: Path, tmp_path: Path) -> None:
     new_key(example_db)
     token = attest(example_db, *ALLOWED)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from delegations.attestation import public_jwk
+
     published = json.loads(jwks_file(example_db, tmp_path).read_text())
+    others = [public_jwk(Ed25519PrivateKey.generate().public_key()) for _ in range(1000)]
     big = tmp_path / "groot.json"
-    big.write_text(json.dumps({"keys": published["keys"] * 1001}))
+    big.write_text(json.dumps({"keys": published["keys"] + others}))  # every key valid and distinct
     r = cli("--db", example_db, "--json", "verify", token, "--jwks", big)
     assert r.code == 2 and r.json["code"] == "INVALID_JWKS", r
+    huge = tmp_path / "enorm.json"
+    huge.write_text(json.dumps({"keys": published["keys"], "opvulling": "x" * (2 << 20)}))
+    r = cli("--db", example_db, "--json", "verify", token, "--jwks", huge)
+    assert r.code == 2 and "meer dan" in r.json["error"], r
 
 
 def test_the_checkpoint_is_verifiable_with_the_jwks_alone(example_db: Path, tmp_path: Path) -> None:

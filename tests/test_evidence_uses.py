@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import ConflictError, Exercise, InputError, Registry
+from registry import InputError, Registry
 from tests.helpers import VERBINTENIS, cli
 
 QUESTION = ("--actor", "p-001", "--power", VERBINTENIS, "--on", "2025-05-02", "--amount", "1200",
@@ -97,6 +97,8 @@ def test_minus_zero_is_zero(example_db: Path) -> None:
 
 
 def test_the_python_api_exercise(example_db: Path) -> None:
+    from registry import ConflictError, Exercise
+
     with Registry.open(example_db) as reg:
         reg.keys_new()
         q = reg.question("p-001", VERBINTENIS, "2025-05-02", amount=Decimal("1200"), budget_key="0119/6140000",
