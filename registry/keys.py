@@ -21,7 +21,6 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from delegations.attestation import jwk_thumbprint, public_jwk
 from delegations.texts import CodedError
 
 __all__ = ["PASSPHRASE_ENV", "KeyStore", "KeyStoreError", "passphrase_from_env"]
@@ -142,6 +141,8 @@ class KeyStore:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+        from delegations.attestation import public_jwk
+
         key = Ed25519PrivateKey.generate()
         jwk = public_jwk(key.public_key())
         der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
@@ -181,6 +182,8 @@ class KeyStore:
         from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
+
+        from delegations.attestation import jwk_thumbprint, public_jwk
 
         path = self.path(kid)
         self.check_directory()

@@ -30,10 +30,8 @@ if TYPE_CHECKING:
 
     from .uses import Exercise
 
-from . import attest as attestations
-from . import checkpoints, duties, projections, questions, schema
+from . import projections, questions, schema
 from .errors import InputError, IntegrityError, NotFoundError, RegistryError, from_sqlite, restore
-from .keys import KEYS_ENV, Keys
 from .store import (
     DEFAULT_WAIT,
     FILE_MODE,
@@ -89,8 +87,17 @@ class Registry:
         # (store version, state, seq, head, usage per (grant, year)): valid until anything is committed
         self._snap: tuple | None = None
         self.last_jti: str | None = None  # jti of the last attestation issued through this object
-        directory = os.environ.get(KEYS_ENV) or Path(path).resolve().parent / "keys"
-        self.keys = Keys(store, Path(directory))
+        self._keys = None
+
+    @property
+    def keys(self):
+        """The register's keys (imported on first use: a `check` never signs)."""
+        if self._keys is None:
+            from .keys import KEYS_ENV, Keys
+
+            directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
+            self._keys = Keys(self.store, Path(directory))
+        return self._keys
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
@@ -430,6 +437,8 @@ class Registry:
     @guarded
     def attest(self, answer: Answer, *, exp: int | None = None, passphrase: bytes | None = None) -> str:
         """Sign `answer` with the active key and record the issuance (with the token) as an event."""
+        from . import attest as attestations
+
         signer = self.keys.signer(passphrase)
         jti = attestations.new_jti()
         issuer = self.administration_id()
@@ -440,12 +449,16 @@ class Registry:
 
     @staticmethod
     def new_jti() -> str:
+        from . import attest as attestations
+
         return attestations.new_jti()
 
     @guarded
     def verify_against_register(self, token: str, claims: dict[str, Any]) -> dict[str, Any]:
         """For a token whose signature verified: issued here? head and decisions here? the same
         answer from the register as it stood at the cited seq? (and today, informational)"""
+        from . import attest as attestations
+
         return attestations.verify_against_register(self, token, claims)
 
     # -- keys and checkpoints -------------------------------------------------------------------
@@ -479,26 +492,38 @@ class Registry:
     @guarded
     def checkpoint(self) -> dict[str, Any]:
         """A signed checkpoint (administration, seq, head, time) for publication."""
+        from . import checkpoints
+
         return checkpoints.issue(self)
 
     # -- duties and reports ---------------------------------------------------------------------
     @guarded
     def duties(self, on: date | str | None = None, grant: str | None = None) -> list[dict[str, Any]]:
+        from . import duties
+
         return duties.list_duties(self.state(), self.store.conn, on, grant)
 
     @guarded
     def duty_done(self, grant: str, period: str, on: date | str, reference: str, to: str | None = None) -> Event | None:
+        from . import duties
+
         return duties.record_done(self.store, self.state(), grant, period, on, reference, to)
 
     @guarded
     def period_report(self, grant: str, period: str, on: date | str | None = None, lang: str = "nl") -> dict[str, Any]:
+        from . import duties
+
         return duties.period_report(self, grant, period, on, lang)
 
     @guarded
     def annual_report(self, year: int, lang: str = "nl", as_of: date | str | None = None) -> dict[str, Any]:
+        from . import duties
+
         return duties.annual_report(self, year, lang, as_of)
 
     def render_report(self, report: dict[str, Any], fmt: str = "html", lang: str = "nl") -> str:
+        from . import duties
+
         return duties.render(report, fmt, lang)
 
     def write_report(self, report: dict[str, Any], fmt: str, lang: str, out: str | Path, force: bool = False) -> Path:
@@ -570,6 +595,7 @@ class Registry:
         """Problems found (empty: the chain, every projection and the schema verify, and the
         register still contains every published point: `expect` as "SEQ:HEAD" or (seq, head),
         `checkpoints_` as files from `checkpoint`, verified with `jwks` or the register's own)."""
+        from . import checkpoints
         from .fsck import fsck
 
         points = []

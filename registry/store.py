@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,7 +87,9 @@ def create_file(path: Path, mode: int = FILE_MODE) -> None:
 
 def _uri(path: Path, **params: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return "file:" + urllib.parse.quote(str(Path(path).absolute())) + "?" + query
+    # SQLite decodes %HH in a URI: escape what would end the path or start an escape.
+    name = str(Path(path).absolute()).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return "file:" + name + "?" + query
 
 
 def connect(path: Path, readonly: bool = False, wait: float = DEFAULT_WAIT, immutable: bool = False) -> sqlite3.Connection:
