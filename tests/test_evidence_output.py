@@ -124,3 +124,26 @@ def test_json_output_escapes_format_characters(example_db: Path, tmp_path: Path)
     text = json_text({"x": "a\u202eb\u200bc\u0085"})
     assert "\u202e" not in text and "\\u202e" in text and "\\u200b" in text and "\\u0085" in text
     assert os.linesep not in "".join(text.split("\n"))
+
+
+def _printable_property(text: str) -> None:
+    from delegations.identifiers import identifier_problem, printable
+
+    shown = printable(text)
+    assert not [c for c in shown if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")]
+    if identifier_problem(text) is None:
+        assert shown == text  # an acceptable id is shown as it is
+    if text.isascii() and text.isprintable():
+        assert shown == text
+
+
+def _hypothesis_tests():
+    from hypothesis import strategies as st
+
+    from tests.helpers import property_tests
+
+    return property_tests(_printable_property, 300, 5000, text=st.text(max_size=40))
+
+
+test_printable_never_shows_what_does_not_print, test_printable_never_shows_what_does_not_print_thoroughly = \
+    _hypothesis_tests()
