@@ -44,10 +44,10 @@ def _problem(file: str, path: str, nl: str, en: str, found_nl: str = "", found_e
     return FileProblem(ValidationFinding("FORMAT", file, path, Text(f"verwacht {nl}{found}", f"expected {en}{found_e}")))
 
 
-def _yaml_loader():
+def _yaml_loader(pure: bool = False):
     import yaml
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = yaml.SafeLoader if pure else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[misc, valid-type]
         pass
@@ -168,6 +168,10 @@ def _parse_yaml(text: str, name: str) -> Any:
         _scan_yaml(yaml, loader, text, name)
         return yaml.load(text, Loader=loader)  # noqa: S506 - Loader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):
+            # libyaml (PyYAML >= 6.0.3) stops deep flow nesting while reading ahead, before any
+            # event: the pure-Python parser gets as far as our own limit, which names the path.
+            _scan_yaml(yaml, _yaml_loader(pure=True)[1], text, name)
         mark = exc.problem_mark or exc.context_mark
         where = f"regel {mark.line + 1}, kolom {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "ongeldige YAML"
