@@ -74,8 +74,8 @@ def _cents(i: int, has_amount: bool) -> int | None:
 def fill(reg, uses: int, prefix: str = "BENCH") -> dict[str, Any]:
     """Append `uses` uses of 2025 in one transaction; returns the expected figures per grant and key."""
     from registry import projections
-    from registry.registry import _use_payload
     from registry.store import Event, canonical, event_hash
+    from registry.uses import payload as _use_payload
 
     plans = []
     for question, keys, first, last in TEMPLATES:

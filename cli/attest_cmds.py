@@ -1,4 +1,4 @@
-"""CLI commands `attest`, `verify` and `keys`."""
+"""CLI commands `attest`, `verify`, `keys` and `checkpoint`."""
 
 from __future__ import annotations
 
@@ -6,37 +6,58 @@ import argparse
 import json
 import re
 import sys
-from pathlib import Path
+from typing import Any
 
-from .commands import EXIT_INPUT, EXIT_OK, EXIT_REFUSED, command, open_registry, out, say, scope_of
+from .options import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
+    json_text,
+    open_registry,
+    out,
+    question_options,
+    read_bounded,
+    say,
+    scope_of,
+    shown,
+    stdin_bytes,
+)
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+MAX_TOKEN = 1024 * 1024 + 2  # the library's limit, plus a line break
+MAX_JWKS = 1024 * 1024
 
 
-def register(sub, add) -> None:
-    from .main import _question_options
-
+def register(sub: Any, add: Any) -> None:
     p = add("attest", "druk een ondertekend attest af (JWS compact) van het antwoord op een vraag")
-    _question_options(p)
+    question_options(p)
     p.add_argument("--expires-in-days", dest="expires_in_days", type=int, help="geldigheid van het attest in dagen")
+    p.set_defaults(run=attest)
     p = add("verify", "controleer een attest offline")
     p.add_argument("token", metavar="TOKEN_OF_BESTAND", help="het token, een bestand met het token, of - voor stdin")
     p.add_argument("--jwks", help="JWKS-bestand met de publieke sleutels (standaard: die van het register)")
     p.add_argument("--against-register", dest="against_register", action="store_true",
-                   help="controleer ook of de geciteerde registerkop en besluiten hier bestaan")
+                   help="controleer ook of dit register het attest uitgaf, en het antwoord van toen")
+    p.set_defaults(run=verify)
     p = add("keys", "ondertekeningssleutels beheren")
     ks = p.add_subparsers(dest="keys_action", metavar="ACTIE", parser_class=type(p))
     ks.required = True
     for name, text in (("new", "maak een nieuwe actieve sleutel"), ("list", "toon de sleutels"),
-                       ("export-jwks", "druk de publieke sleutels af als JWKS"), ("retire", "zet een sleutel buiten gebruik")):
-        q = ks.add_parser(name, help=text, description=text)
-        if name == "retire":
+                       ("export-jwks", "druk de publieke sleutels af als JWKS"), ("retire", "zet een sleutel buiten gebruik"),
+                       ("activate", "maak een reservesleutel de actieve sleutel")):
+        q = add(name, text, into=ks)
+        if name in ("retire", "activate"):
             q.add_argument("kid")
         if name == "export-jwks":
             q.add_argument("--out", help="schrijf naar dit bestand")
+            q.add_argument("--force", action="store_true", help="overschrijf een bestaand bestand")
+        q.set_defaults(run=keys)
+    p = add("checkpoint", "druk een ondertekend checkpoint af (bestuur, seq, head, tijd) om te publiceren")
+    p.add_argument("--out", help="schrijf naar dit bestand")
+    p.add_argument("--force", action="store_true", help="overschrijf een bestaand bestand")
+    p.set_defaults(run=checkpoint)
 
 
-@command("attest")
 def attest(args: argparse.Namespace) -> int:
     import time
 
@@ -63,36 +84,49 @@ def _read_token(value: str) -> str:
     from registry.errors import InputError
 
     if value == "-":
-        return sys.stdin.read().strip()
+        raw = read_bounded(stdin_bytes(), MAX_TOKEN, "stdin")
+        return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw).strip()
     # A JWS compact token is three base64url segments: such a value is never a file name we read.
     if _TOKEN.fullmatch(value.strip()):
         return value.strip()
     try:
-        return Path(value).read_text(encoding="utf-8").strip()
+        with _regular(value) as fh:
+            return read_bounded(fh, MAX_TOKEN, value[:80]).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Text(f"{value[:80]}: geen token en geen leesbaar bestand ({exc.__class__.__name__})",
-                              f"{value[:80]}: not a token and not a readable file ({exc.__class__.__name__})")) from None
+        raise InputError(Text(f"{shown(value[:80])}: geen token en geen leesbaar bestand ({exc.__class__.__name__})",
+                              f"{shown(value[:80])}: not a token and not a readable file ({exc.__class__.__name__})")) from None
 
 
-def _read_jwks(args: argparse.Namespace) -> dict:
+def _regular(path: str):
+    """A file opened for reading only if it is a regular file (a FIFO would block)."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IsADirectoryError(f"{path}: not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def read_jwks(path: str) -> dict:
     from delegations.texts import Text
     from registry.errors import InputError
 
-    if args.jwks is None:
-        return open_registry(args).jwks()
     try:
-        return json.loads(Path(args.jwks).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(Text(f"--jwks {args.jwks}: verwacht een leesbaar JWKS-bestand (JSON met 'keys') ({exc})",
-                              f"--jwks {args.jwks}: expected a readable JWKS file (JSON with 'keys') ({exc})")) from None
+        with _regular(path) as fh:
+            return json.loads(read_bounded(fh, MAX_JWKS, f"--jwks {path}").decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(Text(f"{shown(path)}: verwacht een leesbaar JWKS-bestand (JSON met 'keys') ({exc.__class__.__name__})",
+                              f"{shown(path)}: expected a readable JWKS file (JSON with 'keys') ({exc.__class__.__name__})"),
+                         parameter="jwks") from None
 
 
-@command("verify")
 def verify(args: argparse.Namespace) -> int:
     from delegations.attestation import AttestationError, verify_attestation
 
     token = _read_token(args.token)
-    jwks = _read_jwks(args)
+    jwks = read_jwks(args.jwks) if args.jwks is not None else open_registry(args, readonly=True).jwks()
     try:
         claims = verify_attestation(token, jwks)
     except AttestationError as exc:
@@ -101,33 +135,39 @@ def verify(args: argparse.Namespace) -> int:
         out(args, {"valid": False, "code": exc.code, "error": msg},
             say(args, f"ONGELDIG ({exc.code}): {msg}", f"INVALID ({exc.code}): {msg}"))
         return code
-    data = {"valid": True, "claims": claims}
+    data: dict[str, Any] = {"valid": True, "signature_valid": True, "claims": claims}
     answer = claims["answer"]
-    lines = [say(args, "GELDIG attest", "VALID attestation") + f" {claims['jti']} ({claims['iss']})",
+    lines = [say(args, "GELDIG attest", "VALID attestation") + f" {shown(claims['jti'])} ({shown(claims['iss'])})",
              say(args, "Antwoord: ", "Answer: ") + (say(args, "toegestaan", "allowed") if answer.get("allowed")
                                                     else say(args, "geweigerd", "refused"))
-             + f" - {claims['sub']} / {claims['question'].get('power')} / {claims['question'].get('on')}",
-             f"Register: seq {claims['register']['seq']}, {claims['register']['head']}"]
-    if args.against_register:
-        local = open_registry(args).verify_against_register(claims)
-        data["register_check"] = local
-        lines.append(say(args, "Registerkop hier gevonden: ", "Register head found here: ")
-                     + (say(args, "ja", "yes") if local["head_found"] else say(args, "nee", "no")))
-        lines.append(say(args, "Geciteerde besluiten gevonden: ", "Cited decisions found: ")
-                     + (say(args, "ja", "yes") if local["decisions_found"] else ", ".join(local["missing_decisions"])))
-        same = {True: say(args, "ja", "yes"), False: say(args, "nee", "no"), None: say(args, "onbekend", "unknown")}
-        lines.append(say(args, "Zelfde antwoord vandaag: ", "Same answer today: ") + same[local["same_answer_today"]])
-        if not (local["head_found"] and local["decisions_found"]):
-            out(args, data, "\n".join(lines))
-            return EXIT_REFUSED
+             + f" - {shown(claims['sub'])} / {shown(claims['question'].get('power'))} / {shown(claims['question'].get('on'))}",
+             f"Register: seq {claims['register']['seq']}, {shown(claims['register']['head'])}"]
+    if not args.against_register:
+        out(args, data, "\n".join(lines))
+        return EXIT_OK
+    local = open_registry(args, readonly=True).verify_against_register(token, claims)
+    problems = [p(args.lang) for p in local.pop("problems")]
+    data["register_check"] = {**local, "problems": problems}
+    data["valid"] = local["valid"]
+    yes_no = {True: say(args, "ja", "yes"), False: say(args, "nee", "no"), None: say(args, "onbekend", "unknown")}
+    lines[0] = (say(args, "Handtekening geldig", "Signature valid") + f" {shown(claims['jti'])} ({shown(claims['iss'])})"
+                if not local["valid"] else lines[0])
+    lines.append(say(args, "Uitgegeven door dit register: ", "Issued by this register: ") + yes_no[local["issued_here"]])
+    lines.append(say(args, "Registerkop hier gevonden: ", "Register head found here: ") + yes_no[local["head_found"]])
+    lines.append(say(args, "Geciteerde besluiten gevonden: ", "Cited decisions found: ")
+                 + (yes_no[True] if local["decisions_found"] else ", ".join(local["missing_decisions"])))
+    lines.append(say(args, "Antwoord bevestigd (register zoals toen): ", "Answer confirmed (register as it was then): ")
+                 + yes_no[local["answer_confirmed"]])
+    lines.append(say(args, "Zelfde antwoord vandaag: ", "Same answer today: ") + yes_no[local["same_answer_today"]])
+    if not local["valid"]:
+        lines.insert(0, say(args, "ONGELDIG voor dit register: ", "INVALID for this register: ") + "; ".join(problems))
     out(args, data, "\n".join(lines))
-    return EXIT_OK
+    return EXIT_OK if local["valid"] else EXIT_REFUSED
 
 
-@command("keys")
 def keys(args: argparse.Namespace) -> int:
-    reg = open_registry(args)
     action = args.keys_action
+    reg = open_registry(args, readonly=action in ("list", "export-jwks"))
     if action == "new":
         kid = reg.keys_new()
         out(args, {"kid": kid}, say(args, f"Nieuwe actieve sleutel: {kid} (privésleutel in {reg.key_store.directory})",
@@ -141,11 +181,33 @@ def keys(args: argparse.Namespace) -> int:
     elif action == "export-jwks":
         text = json.dumps(reg.jwks(), indent=2)
         if args.out:
-            Path(args.out).write_text(text + "\n", encoding="utf-8")
-            print(say(args, f"JWKS geschreven naar {args.out}", f"JWKS written to {args.out}"), file=sys.stderr)
+            path = reg.write_output(args.out, text + "\n", force=args.force)
+            print(say(args, f"JWKS geschreven naar {path}", f"JWKS written to {path}"), file=sys.stderr)
         else:
             print(text)
+    elif action == "activate":
+        reg.keys_activate(args.kid)
+        out(args, {"active": args.kid}, say(args, f"Sleutel {args.kid} is nu de actieve sleutel.",
+                                            f"Key {args.kid} is now the active key."))
     else:
         reg.keys_retire(args.kid)
-        out(args, {"retired": args.kid}, say(args, f"Sleutel {args.kid} buiten gebruik gezet.", f"Key {args.kid} retired."))
+        out(args, {"retired": args.kid, "active": reg.keys.active_kid()},
+            say(args, f"Sleutel {args.kid} buiten gebruik gezet.", f"Key {args.kid} retired.")
+            + ("" if reg.keys.active_kid() else say(
+                args, " Er is nu geen actieve sleutel: maak er een met 'delegaties keys new' (of 'keys activate KID').",
+                " There is no active key now: create one with 'delegaties keys new' (or 'keys activate KID').")))
     return EXIT_OK
+
+
+def checkpoint(args: argparse.Namespace) -> int:
+    reg = open_registry(args)
+    doc = reg.checkpoint()
+    text = json_text(doc)
+    if args.out:
+        path = reg.write_output(args.out, text + "\n", force=args.force)
+        print(say(args, f"Checkpoint (seq {doc['seq']}) geschreven naar {path}",
+                  f"Checkpoint (seq {doc['seq']}) written to {path}"), file=sys.stderr)
+    else:
+        print(text)
+    return EXIT_OK
+

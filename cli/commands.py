@@ -1,62 +1,81 @@
-"""One small function per command, each a few lines over a library call."""
+"""The core commands: each a few lines over one library call."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from typing import Any
 
-EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
-HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {}
-EXTRA_PARSERS: list[Callable[[Any, Callable[[str, str], argparse.ArgumentParser]], None]] = []
+from .options import (
+    EXIT_INPUT,
+    EXIT_INTEGRITY,
+    EXIT_OK,
+    EXIT_REFUSED,
+    open_registry,
+    out,
+    question_options,
+    say,
+    scope_of,
+    shown,
+)
 
 
-def command(name: str):
-    def register(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-        HANDLERS[name] = fn
-        return fn
+def register(sub: Any, add: Any) -> None:
+    p = add("init", "maak een leeg register")
+    p.add_argument("--group-readable", dest="group_readable", action="store_true",
+                   help="ook leesbaar voor de groep van het bestand (standaard alleen de eigenaar: 0600)")
+    p.set_defaults(run=init)
+    p = add("validate", "controleer registerbestanden zonder iets te schrijven")
+    p.add_argument("files", nargs="+", metavar="BESTAND")
+    p.set_defaults(run=validate)
+    p = add("import", "valideer en lees registerbestanden atomair in")
+    p.add_argument("files", nargs="+", metavar="BESTAND")
+    p.set_defaults(run=import_)
+    p = add("check", "mag deze persoon dit doen?")
+    question_options(p)
+    p.add_argument("--record", metavar="REF", help="leg de uitoefening vast onder deze referentie (als toegestaan)")
+    p.add_argument("--attest", action="store_true", help="voeg een ondertekend attest toe")
+    p.set_defaults(run=check)
+    p = add("check-signature", "mag dit paar dit document (mede)ondertekenen?")
+    p.add_argument("--document-type", dest="document_type", required=True)
+    p.add_argument("--issuer", required=True)
+    p.add_argument("--signer", required=True)
+    p.add_argument("--cosigner", required=True)
+    p.add_argument("--on")
+    p.add_argument("--as-known-on", dest="as_known_on")
+    p.add_argument("--matter")
+    p.add_argument("--entity", default="gemeente")
+    p.set_defaults(run=check_signature)
+    p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
+    question_options(p, actor=False)
+    p.set_defaults(run=who)
+    p = add("revoke", "trek een besluit of delegatie in")
+    p.add_argument("--target", required=True)
+    p.add_argument("--from", dest="from_", required=True, metavar="DATUM")
+    p.add_argument("--by", required=True, metavar="BESLUIT")
+    p.add_argument("--reason")
+    p.set_defaults(run=revoke)
+    p = add("show", "toon een besluit, delegatie, functie, persoon of regel")
+    p.add_argument("id")
+    p.set_defaults(run=show)
+    p = add("list", "lijst van besluiten")
+    p.add_argument("--active-on", dest="active_on")
+    p.set_defaults(run=list_)
+    add("history", "het gebeurtenissenlog").set_defaults(run=history)
+    p = add("fsck", "controleer de hash-keten, de projecties, het schema en gepubliceerde checkpoints")
+    p.add_argument("--expect", action="append", default=[], metavar="SEQ:HEAD",
+                   help="het register moet dit gepubliceerde punt nog bevatten (herhaalbaar)")
+    p.add_argument("--checkpoint", action="append", default=[], metavar="BESTAND",
+                   help="een ondertekend checkpoint van 'delegaties checkpoint' (herhaalbaar)")
+    p.add_argument("--jwks", help="JWKS om checkpoints mee te controleren (standaard: die van het register)")
+    p.set_defaults(run=fsck)
+    add("demo", "laad examples/ in een tijdelijk register en toon enkele antwoorden").set_defaults(run=demo)
 
-    return register
 
-
-def register_extra(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    from . import extra  # noqa: F401 - registers the attestation, key, duty and report commands
-
-    for fn in EXTRA_PARSERS:
-        fn(sub, add)
-
-
-def run(args: argparse.Namespace) -> int:
-    return HANDLERS[args.command](args)
-
-
-def out(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    elif text is not None:
-        print(text)
-
-
-def say(args: argparse.Namespace, nl: str, en: str) -> str:
-    return en if args.lang == "en" else nl
-
-
-def open_registry(args: argparse.Namespace, create: bool = False, lazy: bool = False):
-    from registry import Registry
-
-    return Registry.open(args.db, create=create, lazy=lazy)
-
-
-def scope_of(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in ("amount", "budget_key", "unit", "document_type", "issuer", "matter", "entity")}
-
-
-@command("init")
 def init(args: argparse.Namespace) -> int:
     from registry import Registry
 
-    reg = Registry.init(args.db)
+    reg = Registry.init(args.db, mode=0o640 if args.group_readable else 0o600, wait=args.wait)
     out(args, {"created": str(reg.path)}, say(args, f"Leeg register aangemaakt: {reg.path}", f"Empty register created: {reg.path}"))
     return EXIT_OK
 
@@ -65,7 +84,6 @@ def _findings_text(args: argparse.Namespace, findings: list) -> str:
     return "\n".join(f.render(args.lang) for f in findings)
 
 
-@command("validate")
 def validate(args: argparse.Namespace) -> int:
     # Validation needs the register for references, but never writes: an absent register is empty.
     from pathlib import Path
@@ -75,7 +93,7 @@ def validate(args: argparse.Namespace) -> int:
 
     path = Path(args.db) if args.db else default_path()
     if path.exists():
-        findings = Registry.open(path).validate(*args.files)
+        findings = Registry.open(path, readonly=True, wait=args.wait).validate(*args.files)
     else:
         import tempfile
 
@@ -89,11 +107,10 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_INPUT if errors else EXIT_OK
 
 
-@command("import")
 def import_(args: argparse.Namespace) -> int:
     from registry import Registry
 
-    reg, result = Registry.import_files(args.db, *args.files)
+    reg, result = Registry.import_files(args.db, *args.files, wait=args.wait)
     seq, head = reg.head
     text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
                f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "
@@ -122,41 +139,48 @@ def _names(reg) -> dict[str, str]:
     return _Names(reg)
 
 
-@command("check")
 def check(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
-    reg = open_registry(args, lazy=True)  # one question: read only what it touches
-    if args.record is not None and args.as_known_on:
+    if args.record is None:
+        reg = open_registry(args, lazy=True, readonly=not args.attest)  # one question: read only what it touches
+        answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
+        data = answer.to_dict(args.lang)
+        extra = ""
+        if args.attest:
+            data["attestation"] = token = reg.attest(answer)
+            data["jti"] = reg.last_jti
+            extra = "\n" + say(args, "Attest:", "Attestation:") + "\n" + token
+        out(args, data, answer_text(data, args.lang, _names(reg)) + extra)
+        return EXIT_OK if answer.allowed else EXIT_REFUSED
+    if args.as_known_on:
         from delegations.texts import Text
         from registry.errors import InputError
 
         raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
-    answer = reg.check(args.actor, args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
-    data_extra: dict[str, Any] = {}
-    # Record first (the check is repeated inside the write transaction), then attest what was
-    # recorded: the token can never say "allowed" for a use that a concurrent writer made exceed a ceiling.
-    jti = reg.new_jti() if args.attest else None
-    if args.record is not None:
-        answer = reg.record_use(answer, args.record, jti=jti)
-        data_extra["recorded"] = args.record if answer.allowed else None
-    if args.attest:
-        data_extra["attestation"] = reg.attest(answer, jti=jti)
-    data = answer.to_dict(args.lang) | data_extra
+    reg = open_registry(args, lazy=True)
+    q = reg.question(args.actor, args.power, args.on, **scope_of(args))
+    result = reg.exercise(q, args.record, attest=args.attest)
+    data = result.to_dict(args.lang)
     text = answer_text(data, args.lang, _names(reg))
-    if data_extra.get("recorded"):
-        text += "\n" + say(args, f"Uitoefening vastgelegd onder referentie {args.record}.", f"Use recorded as {args.record}.")
-    if "attestation" in data_extra:
-        text += "\n" + say(args, "Attest:", "Attestation:") + "\n" + data_extra["attestation"]
+    if result.replayed:
+        text += "\n" + say(args, f"Uitoefening stond al vastgelegd onder referentie {shown(result.reference)}.",
+                           f"Use was already recorded as {shown(result.reference)}.")
+    elif result.recorded:
+        text += "\n" + say(args, f"Uitoefening vastgelegd onder referentie {shown(result.reference)}.",
+                           f"Use recorded as {shown(result.reference)}.")
+    if result.note is not None:
+        text += "\n" + result.note(args.lang)
+    if result.token:
+        text += "\n" + say(args, "Attest:", "Attestation:") + "\n" + result.token
     out(args, data, text)
-    return EXIT_OK if answer.allowed else EXIT_REFUSED
+    return EXIT_OK if result.answer.allowed else EXIT_REFUSED
 
 
-@command("check-signature")
 def check_signature(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
-    reg = open_registry(args, lazy=True)
+    reg = open_registry(args, lazy=True, readonly=True)
     result = reg.check_signature(document_type=args.document_type, issuer=args.issuer, signer=args.signer,
                                  cosigner=args.cosigner, on=args.on, matter=args.matter, entity=args.entity,
                                  as_known_on=args.as_known_on)
@@ -173,11 +197,10 @@ def check_signature(args: argparse.Namespace) -> int:
     return EXIT_OK if result.allowed else EXIT_REFUSED
 
 
-@command("who")
 def who(args: argparse.Namespace) -> int:
     from cli.render import answer_text
 
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=True)
     answers = reg.who(args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
     data = [a.to_dict(args.lang) for a in answers]
     names = _names(reg)
@@ -187,7 +210,6 @@ def who(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("revoke")
 def revoke(args: argparse.Namespace) -> int:
     reg = open_registry(args)
     ev = reg.revoke(args.target, args.from_, args.by, args.reason)
@@ -200,23 +222,21 @@ def revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("show")
 def show(args: argparse.Namespace) -> int:
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=True)
     data = reg.show(args.id)
     out(args, data, json.dumps(data, ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
-@command("list")
 def list_(args: argparse.Namespace) -> int:
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=True)
     items = reg.list(args.active_on)
     lines = []
     for d in items:
         until = d["effective_until"] or "..."
         rev = say(args, f", ingetrokken vanaf {d['revoked_from']}", f", revoked from {d['revoked_from']}") if d["revoked_from"] else ""
-        lines.append(f"{d['id']}  {d['effective_from']} - {until}  {d['by']}  [{d['legal_basis']}]  {d['title']}{rev}")
+        lines.append(f"{d['id']}  {d['effective_from']} - {until}  {d['by']}  [{d['legal_basis']}]  {shown(d['title'])}{rev}")
         for g in d["grants"]:
             grev = say(args, f" (ingetrokken vanaf {g['revoked_from']})", f" (revoked from {g['revoked_from']})") if g["revoked_from"] else ""
             lines.append(f"    {g['id']} -> {g['to']}: {', '.join(g['powers'])}{grev}")
@@ -224,12 +244,11 @@ def list_(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("history")
 def history(args: argparse.Namespace) -> int:
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=True)
     events = [{"seq": e.seq, "recorded_at": e.recorded_at, "kind": e.kind, "hash": e.hash, "summary": _summary(e)}
               for e in reg.history()]
-    out(args, events, "\n".join(f"{e['seq']:>6}  {e['recorded_at']}  {e['kind']:<20} {e['summary']}" for e in events))
+    out(args, events, "\n".join(f"{e['seq']:>6}  {e['recorded_at']}  {e['kind']:<20} {shown(e['summary'])}" for e in events))
     return EXIT_OK
 
 
@@ -241,27 +260,34 @@ def _summary(e) -> str:
         return f"{d['reference']} {d['actor']} {d['power']} {d.get('amount') or ''}".strip()
     if e.kind == "attestation.issued":
         return f"jti={d['jti']} kid={d['kid']} {d['actor']} {d['power']} allowed={d['allowed']}"
-    if e.kind in ("key.added", "key.retired"):
+    if e.kind in ("key.added", "key.retired", "key.activated"):
         return f"kid={d['kid']}"
+    if e.kind == "checkpoint.issued":
+        return f"seq={d['seq']} head={d['head']} kid={d['kid']}"
     return ", ".join(f"{k}={v}" for k, v in list(d.items())[:3] if isinstance(v, str | int))
 
 
-@command("fsck")
 def fsck(args: argparse.Namespace) -> int:
-    reg = open_registry(args)
-    problems = reg.fsck()
+    reg = open_registry(args, readonly=True)
+    jwks = None
+    if args.jwks:
+        from cli.attest_cmds import read_jwks
+
+        jwks = read_jwks(args.jwks)
+    problems = reg.fsck(expect=args.expect, checkpoints_=args.checkpoint, jwks=jwks)
     seq, head = reg.head
     if problems:
         out(args, {"ok": False, "problems": [p(args.lang) for p in problems]},
             say(args, "INTEGRITEITSFOUT: ", "INTEGRITY FAILURE: ") + "\n".join(p(args.lang) for p in problems))
         return EXIT_INTEGRITY
-    out(args, {"ok": True, "seq": seq, "head": head},
-        say(args, f"In orde: {seq} gebeurtenissen, keten en projecties kloppen (head {head}).",
-            f"OK: {seq} events, chain and projections verify (head {head})."))
+    points = len(args.expect) + len(args.checkpoint)
+    also = say(args, f"; bevat de {points} gepubliceerde punt(en)", f"; contains the {points} published point(s)") if points else ""
+    out(args, {"ok": True, "seq": seq, "head": head, "points": points},
+        say(args, f"In orde: {seq} gebeurtenissen, keten, projecties en schema kloppen{also} (head {head}).",
+            f"OK: {seq} events, chain, projections and schema verify{also} (head {head})."))
     return EXIT_OK
 
 
-@command("demo")
 def demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 

@@ -1,21 +1,24 @@
 """The `delegaties` command: a thin layer over `registry`.
 
-Exit codes: 0 ok / allowed / valid, 1 refused / invalid, 2 usage or input error, 3 integrity failure.
-Heavy modules are imported inside the command functions so that `--help` and a single
-`check` start fast.
+Exit codes: 0 ok / allowed / valid, 1 refused / invalid, 2 usage or input error, 3 integrity
+failure; a library error's exit code comes from its class. Heavy modules are imported inside the
+command functions so that `--help` and a single `check` start fast.
+
+Commands live in modules that each offer `register(sub, add)`: it adds their subparsers and sets
+`run` (the handler) on each. `COMMAND_MODULES` below is the one list of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import Any
 
-from . import commands
+from . import attest_cmds, commands, report_cmds
+from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text
 
-EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
+# Wiring a new command module (e.g. `service_cmds`, `whatif_cmds`): import it and add it here.
+COMMAND_MODULES = (commands, attest_cmds, report_cmds)
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,28 +26,6 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: fout in de opties: {message}\n")
         sys.exit(EXIT_INPUT)
-
-
-def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    default = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    parser.add_argument("--db", default=default(None), help="pad van het register (standaard $DELEGATIES_DB of ./delegaties.db)")
-    parser.add_argument("--json", action="store_true", default=default(False), help="antwoord als JSON")
-    parser.add_argument("--lang", choices=("nl", "en"), default=default("nl"), help="taal van de uitvoer (nl of en)")
-
-
-def _question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
-    if actor:
-        p.add_argument("--actor", required=True, help="persoon (of functie/orgaan) die handelt")
-    p.add_argument("--power", required=True, help="bevoegdheid, bv. budgethouderschap.verbintenis")
-    p.add_argument("--on", help="datum JJJJ-MM-DD waarover de vraag gaat (standaard vandaag)")
-    p.add_argument("--as-known-on", dest="as_known_on", help="het register zoals gekend op dit tijdstip")
-    p.add_argument("--amount", help="bedrag in EUR, bv. 1200.50")
-    p.add_argument("--budget-key", dest="budget_key")
-    p.add_argument("--unit")
-    p.add_argument("--document-type", dest="document_type")
-    p.add_argument("--issuer", help="orgaan waarvan het document uitgaat")
-    p.add_argument("--matter", help="dossier of tegenpartij (bv. KBO:0123456789)")
-    p.add_argument("--entity", default="gemeente", help="gemeente of ocmw")
 
 
 class _Version(argparse.Action):
@@ -67,49 +48,18 @@ def _version() -> str:
 def build_parser() -> Parser:
     parser = Parser(prog="delegaties", description="Register van delegatiebesluiten: wie mag wat tekenen of beslissen, "
                     "op welke datum en op welke rechtsgrond.")
-    _common(parser, suppress=False)
+    common(parser, suppress=False)
     parser.add_argument("--version", action=_Version, nargs=0, help="toon de versie")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDO", parser_class=Parser)
     sub.required = True
 
-    def add(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
-        _common(p, suppress=True)
+    def add(name: str, help: str, into=None) -> argparse.ArgumentParser:
+        p = (into or sub).add_parser(name, help=help, description=help)
+        common(p, suppress=True)
         return p
 
-    add("init", "maak een leeg register")
-    p = add("validate", "controleer registerbestanden zonder iets te schrijven")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
-    p = add("import", "valideer en lees registerbestanden atomair in")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
-    p = add("check", "mag deze persoon dit doen?")
-    _question_options(p)
-    p.add_argument("--record", metavar="REF", help="leg de uitoefening vast onder deze referentie (als toegestaan)")
-    p.add_argument("--attest", action="store_true", help="voeg een ondertekend attest toe")
-    p = add("check-signature", "mag dit paar dit document (mede)ondertekenen?")
-    p.add_argument("--document-type", dest="document_type", required=True)
-    p.add_argument("--issuer", required=True)
-    p.add_argument("--signer", required=True)
-    p.add_argument("--cosigner", required=True)
-    p.add_argument("--on")
-    p.add_argument("--as-known-on", dest="as_known_on")
-    p.add_argument("--matter")
-    p.add_argument("--entity", default="gemeente")
-    p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
-    _question_options(p, actor=False)
-    p = add("revoke", "trek een besluit of delegatie in")
-    p.add_argument("--target", required=True)
-    p.add_argument("--from", dest="from_", required=True, metavar="DATUM")
-    p.add_argument("--by", required=True, metavar="BESLUIT")
-    p.add_argument("--reason")
-    p = add("show", "toon een besluit, delegatie, functie, persoon of regel")
-    p.add_argument("id")
-    p = add("list", "lijst van besluiten")
-    p.add_argument("--active-on", dest="active_on")
-    add("history", "het gebeurtenissenlog")
-    add("fsck", "controleer de hash-keten en de projecties")
-    add("demo", "laad examples/ in een tijdelijk register en toon enkele antwoorden")
-    commands.register_extra(sub, add)
+    for module in COMMAND_MODULES:
+        module.register(sub, add)
     return parser
 
 
@@ -117,7 +67,7 @@ def _protect_kid(argv: list[str]) -> list[str]:
     # A kid is base64url and may start with "-": argparse would take it for an option.
     for i, arg in enumerate(argv[:-1]):
         nxt = argv[i + 1]
-        if arg == "retire" and nxt.startswith("-") and len(nxt) == 43 and "=" not in nxt:
+        if arg in ("retire", "activate") and nxt.startswith("-") and len(nxt) == 43 and "=" not in nxt:
             return [*argv[: i + 1], "--", *argv[i + 1:]]
     return argv
 
@@ -127,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(_protect_kid(list(sys.argv[1:] if argv is None else argv)))
     lang = args.lang
     try:
-        return commands.run(args)
+        return args.run(args)
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
@@ -137,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         from registry.errors import RegistryError
 
         if isinstance(exc, RegistryError):
+            names = {**FLAGS, **getattr(args, "flag_names", {})}
             if args.json:
-                out: dict[str, Any] = {"error": exc.text(lang), "code": exc.code, "exit": exc.exit_code}
-                if exc.findings:
-                    out["findings"] = [f.to_dict(lang) for f in exc.findings]
-                print(json.dumps(out, ensure_ascii=False, indent=2))
+                print(json_text({**exc.to_dict(lang, names), "exit": exc.exit_code}))
             else:
-                sys.stderr.write(exc.render(lang) + "\n")
+                from delegations.identifiers import printable
+
+                sys.stderr.write("\n".join(printable(line) for line in exc.render(lang, names).split("\n")) + "\n")
             return exc.exit_code
         if os.environ.get("DELEGATIES_DEBUG"):
             raise

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import EXIT_OK, command, open_registry, out, say
+from .options import EXIT_OK, open_registry, out, say, shown
 
 FORMATS = ("html", "md", "json", "csv")
 STATUSES = ("due", "overdue", "done")
 
 
 def register(sub, add) -> None:
-    """Add the subparsers; handlers register themselves with cli.commands.command."""
     p = add("duties", "rapporteringsplichten: te doen, achterstallig en gedaan; 'duties done' legt een vervulling vast")
     p.add_argument("action", nargs="?", choices=("done",), metavar="done",
                    help="leg vast dat een plicht vervuld is (met --grant, --period, --on en --ref)")
@@ -22,6 +21,7 @@ def register(sub, add) -> None:
     p.add_argument("--ref", metavar="REF", help="referentie van de rapportering (bv. nota of zittingsbesluit)")
     p.add_argument("--to", metavar="ORGAAN", help="ontvanger, als de delegatie meerdere plichten voor die periode heeft")
     p.add_argument("--status", choices=STATUSES, help="alleen plichten met deze status (lijst)")
+    p.set_defaults(run=duties, flag_names={"reference": "--ref"})
     p = add("report", "jaarrapport delegaties (--year) of rapportering over een periode (--grant en --period)")
     p.add_argument("--year", type=int, metavar="JJJJ")
     p.add_argument("--grant", metavar="DELEGATIE")
@@ -29,6 +29,8 @@ def register(sub, add) -> None:
     p.add_argument("--format", choices=FORMATS, help="html, md, json of csv (standaard: volgens de extensie van --out, anders json met --json, anders md)")
     p.add_argument("--out", metavar="BESTAND", help="schrijf naar dit bestand in plaats van naar de uitvoer")
     p.add_argument("--on", metavar="DATUM", help="toestand van de rapporteringsplichten op deze datum (standaard vandaag)")
+    p.add_argument("--force", action="store_true", help="overschrijf een bestaand --out-bestand")
+    p.set_defaults(run=report)
 
 
 def _input_error(nl: str, en: str):
@@ -38,12 +40,11 @@ def _input_error(nl: str, en: str):
     return InputError(Text(nl, en))
 
 
-@command("duties")
 def duties(args: argparse.Namespace) -> int:
     from delegations.periods import long_date
     from registry.reports import label
 
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=args.action != "done")
     lang = args.lang
     if args.action == "done":
         missing = [o for o, v in (("--grant", args.grant), ("--period", args.period), ("--on", args.on), ("--ref", args.ref))
@@ -59,9 +60,9 @@ def duties(args: argparse.Namespace) -> int:
             d = ev.data
             out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash, **d},
                 say(args, f"Rapportering {d['grant']} {d['period']} aan {d['to']} vastgelegd op {long_date(d['on'])} "
-                    f"({d['reference']}; seq {ev.seq}).",
+                    f"({shown(d['reference'])}; seq {ev.seq}).",
                     f"Report {d['grant']} {d['period']} to {d['to']} recorded as done on {long_date(d['on'], 'en')} "
-                    f"({d['reference']}; seq {ev.seq})."))
+                    f"({shown(d['reference'])}; seq {ev.seq})."))
         return EXIT_OK
     if args.period or args.ref or args.to:
         raise _input_error("--period, --ref en --to horen bij 'duties done'", "--period, --ref and --to belong to 'duties done'")
@@ -73,8 +74,8 @@ def duties(args: argparse.Namespace) -> int:
         done = ""
         if x["done_on"]:
             late = say(args, ", te laat", ", late") if x["late"] else ""
-            done = say(args, f" - gedaan op {long_date(x['done_on'])} ({x['reference']}{late})",
-                       f" - done on {long_date(x['done_on'], 'en')} ({x['reference']}{late})")
+            done = say(args, f" - gedaan op {long_date(x['done_on'])} ({shown(x['reference'])}{late})",
+                       f" - done on {long_date(x['done_on'], 'en')} ({shown(x['reference'])}{late})")
         lines.append(f"{label(x['status'], lang):<14} {x['grant']:<20} {x['period']:<12} -> {x['to']:<14} "
                      + say(args, "uiterlijk ", "due ") + long_date(x["due"], lang) + f" ({label(x['every'], lang)}){done}")
     out(args, {"on": args.on, "duties": items},
@@ -82,7 +83,6 @@ def duties(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("report")
 def report(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.out) or ("json" if args.json else "md")
     if args.year is not None and (args.grant or args.period):
@@ -90,13 +90,13 @@ def report(args: argparse.Namespace) -> int:
                            "choose --year (annual report) or --grant with --period (periodic report), not both")
     if args.year is None and not (args.grant and args.period):
         raise _input_error("report: geef --year JJJJ, of --grant en --period", "report: give --year YYYY, or --grant and --period")
-    reg = open_registry(args)
+    reg = open_registry(args, readonly=True)
     if args.year is not None:
         data = reg.annual_report(args.year, args.lang, as_of=args.on)
     else:
         data = reg.period_report(args.grant, args.period, on=args.on, lang=args.lang)
     if args.out:
-        path = reg.write_report(data, fmt, args.lang, args.out)
+        path = reg.write_report(data, fmt, args.lang, args.out, force=args.force)
         out(args, {"written": str(path), "format": fmt},
             say(args, f"Rapport ({fmt}) geschreven naar {path}", f"Report ({fmt}) written to {path}"))
     else:

@@ -5,6 +5,14 @@ imports this package and only a few of them sign or verify.
 
 Verification trusts nothing from the token before the signature is checked with a key taken
 from the caller's JWKS; the token can never bring its own key (`jwk`, `jku`, `x5u`, `x5c`).
+
+Tokens travel to finance systems and auditors, so the answer they carry is reduced to what proves
+it (`attested_answer`): codes, rule, grant and decision ids with their hashes, position ids, dates
+and amounts. Human texts are left out, because they name persons, conflict reasons and who else
+is present or absent.
+
+A signed checkpoint (`sign_checkpoint`, `verify_checkpoint`) is the register's signed tree head
+in the spirit of RFC 9162: (administration, seq, head, time), a JWS verifiable with the JWKS alone.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import binascii
 import functools
 import hashlib
 import json
+import re
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,8 +32,12 @@ from .texts import CodedError
 __all__ = [
     "CODES",
     "AttestationError",
+    "attested_answer",
     "build_claims",
     "canonical_json",
+    "header_kid",
+    "sign_checkpoint",
+    "verify_checkpoint",
     "jwk_thumbprint",
     "make_jwks",
     "public_jwk",
@@ -49,6 +62,10 @@ ALGORITHM = "EdDSA"
 _FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "b64")
 _SIGNATURE_LENGTH = 64
 _PUBLIC_KEY_LENGTH = 32
+# A real attestation is a few kilobytes; anything far larger is refused before it is decoded.
+MAX_TOKEN_BYTES = 1024 * 1024
+MAX_JWKS_KEYS = 1000
+CHECKPOINT_FORMAT = "delegaties-checkpoint/1"
 
 
 class AttestationError(CodedError):
@@ -247,6 +264,8 @@ def _find_key(jwks: Any, kid: str) -> tuple[Any, int | None]:
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list):
         raise _invalid_jwks('verwacht een object {"keys": [...]}', 'expected an object {"keys": [...]}')
+    if len(keys) > MAX_JWKS_KEYS:
+        raise _invalid_jwks(f"meer dan {MAX_JWKS_KEYS} sleutels", f"more than {MAX_JWKS_KEYS} keys")
     found = None
     seen: set[str] = set()
     for index, entry in enumerate(keys):
@@ -279,6 +298,47 @@ def make_jwks(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 # --- signing ------------------------------------------------------------------------------------
 
 
+_STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "law": ("step", "rule", "holder", "source"),
+    "grant": ("step", "grant", "decision", "to", "source", "decision_sha256"),
+    "appointment": ("step", "person", "position", "capacity"),
+    "acting": ("step", "person", "position", "capacity"),
+    "substitution": ("step", "person", "position", "capacity", "for"),
+}
+# Finding members a token keeps: ids, dates and amounts. Texts and the details that name other
+# persons (present or absent holders, the person in a conflict and its reason) stay out.
+_FINDING_FIELDS = ("code", "chain", "grant", "rule", "revoked_from", "revoked_by", "parent", "item", "limit",
+                   "ceiling", "used", "remaining", "by", "above")
+_ANSWER_FIELDS = ("allowed", "question", "effective_limits", "reporting", "register")
+
+
+def _steps(chains: Any) -> list[list[dict[str, Any]]]:
+    out = []
+    for chain in chains or ():
+        steps = []
+        for step in chain:
+            fields = _STEP_FIELDS.get(step.get("step"), ("step",))
+            steps.append({k: step[k] for k in fields if k in step})
+        out.append(steps)
+    return out
+
+
+def _findings(items: Any) -> list[dict[str, Any]]:
+    return [{k: f[k] for k in _FINDING_FIELDS if k in f} for f in items or ()]
+
+
+def attested_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """The part of a check answer (`Answer.to_dict()`) that an attestation carries: what proves
+    the answer, nothing that describes a person. Idempotent."""
+    out = {k: answer[k] for k in _ANSWER_FIELDS if k in answer}
+    out["chains"] = _steps(answer.get("chains"))
+    out["conditions"] = _findings(answer.get("conditions"))
+    out["reasons"] = _findings(answer.get("reasons"))
+    if "candidates" in answer:
+        out["candidates"] = _steps(answer["candidates"])
+    return out
+
+
 def build_claims(
     answer: dict[str, Any],
     *,
@@ -298,7 +358,7 @@ def build_claims(
     if exp is not None:
         claims["exp"] = exp
     claims["question"] = answer["question"]
-    claims["answer"] = answer
+    claims["answer"] = attested_answer(answer)
     claims["register"] = register
     return claims
 
@@ -357,6 +417,8 @@ def _token_bytes(token: Any) -> bytes:
         raise _malformed(
             f"verwacht tekst, kreeg {type(token).__name__}", f"expected text, got {type(token).__name__}"
         )
+    if len(raw) > MAX_TOKEN_BYTES + 2:
+        raise _malformed(f"het is groter dan {MAX_TOKEN_BYTES} bytes", f"it is larger than {MAX_TOKEN_BYTES} bytes")
     # Only the ends are cleaned (a token read from a file ends in a newline); a stray character
     # inside the signed part breaks the signature, elsewhere the segment checks catch it.
     return raw.strip()
@@ -417,6 +479,11 @@ def _header_kid(segment: bytes) -> str:
     return kid
 
 
+def header_kid(token: str | bytes) -> str:
+    """The `kid` named in a token's header (unverified: for looking the token up, not trusting it)."""
+    return _header_kid(_token_bytes(token).split(b".")[0])
+
+
 def _invalid_claims(nl: str, en: str) -> AttestationError:
     return AttestationError("INVALID_CLAIMS", f"Ongeldige claims: {nl}.", f"Invalid claims: {en}.")
 
@@ -453,10 +520,8 @@ def _check_claims(claims: Any) -> None:
         )
 
 
-def verify_attestation(
-    token: str | bytes, jwks: dict[str, Any], *, now: int | None = None, leeway: int = 60
-) -> dict[str, Any]:
-    """Verify a token against `jwks` alone and return its claims, or raise AttestationError."""
+def _verified_payload(token: str | bytes, jwks: dict[str, Any]) -> tuple[Any, str, int | None]:
+    """(payload, kid, retired_at) of a JWS whose signature verifies with a key of `jwks`."""
     raw = _token_bytes(token)
     parts = raw.split(b".")
     if len(parts) != 3:
@@ -488,14 +553,15 @@ def verify_attestation(
 
     # From here on the content comes from the key holder.
     try:
-        claims = _loads(_b64url_decode(payload_segment))
+        payload = _loads(_b64url_decode(payload_segment))
     except (ValueError, RecursionError):
         raise _malformed(
             "de payload is geen base64url-gecodeerde JSON", "the payload is not base64url-encoded JSON"
         ) from None
-    _check_claims(claims)
+    return payload, kid, retired_at
 
-    iat, exp = claims["iat"], claims.get("exp")
+
+def _check_times(kid: str, retired_at: int | None, iat: int, exp: int | None, now: int | None, leeway: int) -> None:
     if retired_at is not None and iat >= retired_at:
         raise AttestationError(
             "KEY_RETIRED",
@@ -520,4 +586,49 @@ def verify_attestation(
             f"De attestatie is verlopen op {_format_time(exp)} (nu {_format_time(now)}).",
             f"The attestation expired at {_format_time(exp)} (now {_format_time(now)}).",
         )
+
+
+def verify_attestation(
+    token: str | bytes, jwks: dict[str, Any], *, now: int | None = None, leeway: int = 60
+) -> dict[str, Any]:
+    """Verify a token against `jwks` alone and return its claims, or raise AttestationError."""
+    claims, kid, retired_at = _verified_payload(token, jwks)
+    _check_claims(claims)
+    _check_times(kid, retired_at, claims["iat"], claims.get("exp"), now, leeway)
+    return claims
+
+
+# --- checkpoints --------------------------------------------------------------------------------
+
+_HEAD = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def sign_checkpoint(*, administration: str, seq: int, head: str, iat: int, private_key: Any, kid: str) -> dict[str, Any]:
+    """A signed checkpoint for publication: the readable fields and `token`, a JWS over exactly
+    those fields (the verifier trusts only the signed ones)."""
+    if type(seq) is not int or seq < 0 or not _HEAD.fullmatch(head) or type(iat) is not int:
+        raise ValueError("sign_checkpoint: seq >= 0, head sha256:<64 hex> and iat (int) are required")
+    claims = {"format": CHECKPOINT_FORMAT, "iss": administration, "seq": seq, "head": head, "iat": iat,
+              "time": _format_time(iat)}
+    return {**claims, "kid": kid, "token": sign_attestation(claims, private_key, kid)}
+
+
+def verify_checkpoint(document: Any, jwks: dict[str, Any], *, now: int | None = None, leeway: int = 60) -> dict[str, Any]:
+    """The signed claims of a checkpoint (a document from `sign_checkpoint`, or its token alone)."""
+    token = document.get("token") if isinstance(document, dict) else document
+    if not isinstance(token, str | bytes):
+        raise _malformed("het checkpoint heeft geen token", "the checkpoint has no token")
+    claims, kid, retired_at = _verified_payload(token, jwks)
+    if not isinstance(claims, dict) or claims.get("format") != CHECKPOINT_FORMAT:
+        raise _invalid_claims(f"verwacht een checkpoint ({CHECKPOINT_FORMAT})", f"expected a checkpoint ({CHECKPOINT_FORMAT})")
+    if not isinstance(claims.get("iss"), str) or type(claims.get("seq")) is not int or claims["seq"] < 0 \
+            or not isinstance(claims.get("head"), str) or not _HEAD.fullmatch(claims["head"]) or type(claims.get("iat")) is not int:
+        raise _invalid_claims("een checkpoint heeft iss, seq, head (sha256:...) en iat",
+                              "a checkpoint has iss, seq, head (sha256:...) and iat")
+    if isinstance(document, dict):
+        shown = {k: document[k] for k in claims if k in document}
+        if shown != {k: claims[k] for k in shown}:
+            raise _invalid_claims("de leesbare velden verschillen van de ondertekende",
+                                  "the readable fields differ from the signed ones")
+    _check_times(kid, retired_at, claims["iat"], None, now, leeway)
     return claims

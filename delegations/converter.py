@@ -17,6 +17,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import model as m
+from .identifiers import normalize, text_problem
 from .texts import Text
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
@@ -100,6 +101,8 @@ def _str(value: Any, _t: Any = None) -> str:
         raise FormatProblem(Text("niet-lege tekst", "a non-empty string"))
     if len(value) > 10_000 or "\x00" in value:
         raise FormatProblem(Text("tekst van redelijke lengte zonder NUL-tekens", "a reasonable string without NUL characters"))
+    if (problem := text_problem(value := normalize(value))) is not None:  # identifiers.py: NFC, printable
+        raise FormatProblem(problem)
     return value
 
 

@@ -1,188 +1,137 @@
-"""Keys and attestations of a register (contract section 6).
+"""Attestations of a register (contract section 6): issuing, and checking a token against the
+register that is said to have issued it.
 
-Private keys live in files outside the database (`registry.keys.KeyStore`); the public keys,
-their retirement and every issued attestation are events, so the JWKS can be rebuilt from the
-register and the annual report can count attestations.
+Every issued token is an `attestation.issued` event that keeps the token itself, so the register
+can later tell its own tokens from forgeries made with a stolen key: a verifier that asks the
+register (`verify --against-register`) gets "issued here" only for the exact token that was
+recorded, and the question is then asked again of the register as it stood at the cited seq.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import time
 import uuid
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from delegations.answer import Answer
+from delegations.attestation import attested_answer, build_claims, header_kid, sign_attestation
 from delegations.texts import Text
 
 from . import projections
-from .errors import InputError
-from .store import EXTRA_TABLES, canonical, sha256
-
-if TYPE_CHECKING:
-    from delegations.answer import Answer
-
-KEYS_ENV = "DELEGATIES_KEYS"
+from .store import canonical, sha256
 
 
-def _tables(db) -> None:
-    db["keys"].create({"kid": str, "jwk": str, "added_at": int, "retired_at": int, "seq": int}, pk="kid",
-                      if_not_exists=True)
-    db["attestations"].create({"jti": str, "kid": str, "iat": int, "actor": str, "power": str, "allowed": int,
-                               "question_sha256": str, "grants": str, "seq": int}, pk="jti", if_not_exists=True)
+def new_jti() -> str:
+    return str(uuid.uuid4())
 
 
-EXTRA_TABLES.append(_tables)
-projections.TABLES.update({"keys": "kid", "attestations": "jti"})
+def question_digest(question: dict[str, Any]) -> str:
+    return sha256(canonical(question))
 
 
-@projections.handler("key.added")
-def _key_added(conn, event) -> None:
-    d = event.data
-    conn.execute("INSERT INTO keys (kid, jwk, added_at, retired_at, seq) VALUES (?, ?, ?, NULL, ?)",
-                 (d["kid"], canonical(d["jwk"]), d["added_at"], event.seq))
+def issue(tx: Any, answer: Answer, signer: Any, jti: str, issuer: str, exp: int | None = None,
+          reference: str | None = None) -> str:
+    """Sign `answer` inside the write transaction `tx` and record the issuance with the token;
+    `iat` is the transaction's moment, so the token and its record carry the same time."""
+    data = answer.to_dict("nl")
+    claims = build_claims(data, iss=issuer, sub=answer.question.actor, jti=jti, iat=tx.iat, exp=exp,
+                          register=answer.register)
+    token = sign_attestation(claims, signer.key, signer.kid)
+    body = claims["answer"]
+    grants = sorted({s["grant"] for c in body["chains"] for s in c if s["step"] == "grant"}
+                    | {r["grant"] for r in body["reasons"] if r.get("grant")})
+    payload = {"jti": jti, "kid": signer.kid, "iat": tx.iat, "actor": answer.question.actor,
+               "power": answer.question.power, "allowed": answer.allowed, "grants": grants,
+               "question_sha256": question_digest(data["question"]), "token": token}
+    if reference is not None:
+        payload["reference"] = reference
+    projections.apply(tx.conn, tx.append("attestation.issued", payload))
+    return token
 
 
-@projections.handler("key.retired")
-def _key_retired(conn, event) -> None:
-    d = event.data
-    conn.execute("UPDATE keys SET retired_at = ? WHERE kid = ?", (d["retired_at"], d["kid"]))
+def stored_token(conn: Any, jti: str) -> str | None:
+    row = conn.execute("SELECT e.payload FROM attestations a JOIN events e ON e.seq = a.seq WHERE a.jti = ?",
+                       (jti,)).fetchone()
+    return json.loads(row[0]).get("token") if row else None
 
 
-@projections.handler("attestation.issued")
-def _attestation(conn, event) -> None:
-    d = event.data
-    conn.execute("INSERT INTO attestations (jti, kid, iat, actor, power, allowed, question_sha256, grants, seq) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (d["jti"], d["kid"], d["iat"], d["actor"], d["power"], int(d["allowed"]), d["question_sha256"],
-                  canonical(d["grants"]), event.seq))
+def verify_against_register(reg: Any, token: str, claims: dict[str, Any]) -> dict[str, Any]:
+    """What this register says about a token whose signature verified: was it issued here, do the
+    cited head and decision contents exist here, does the register as it stood at the cited seq
+    give that answer, and would today's register (informational)?"""
+    conn = reg.store.conn
+    problems: list[Text] = []
+    reg_claim = claims.get("register", {})
+    seq = reg_claim.get("seq")
+    head_ok = type(seq) is int and reg.store.hash_at(seq) == reg_claim.get("head")
+    if not head_ok:
+        problems.append(Text(f"registerkop seq {seq} met die hash bestaat hier niet",
+                             f"register head seq {seq} with that hash does not exist here"))
+    issued = _issued_here(reg, conn, token.strip(), claims, problems)
+    cited: dict[str, str] = {}
+    answer = claims.get("answer", {})
+    for chain in answer.get("chains", []) + answer.get("candidates", []):
+        for step in chain:
+            if step.get("step") == "grant" and "decision_sha256" in step:
+                cited[step["decision"]] = step["decision_sha256"]
+    # every version of every decision ever recorded: an attestation may cite an older one
+    stored = {sha256(canonical(ev.data["data"])) for ev in reg.store.events(kinds=("entity.put",))
+              if ev.data["kind"] == "decision"}
+    missing = sorted(d for d, h in cited.items() if h not in stored)
+    if missing:
+        problems.append(Text(f"geciteerde besluiten ontbreken hier: {', '.join(missing)}",
+                             f"cited decisions are missing here: {', '.join(missing)}"))
+    confirmed = same_today = None
+    question = claims.get("question") or {}
+    try:
+        q = reg.question(question["actor"], question["power"], question["on"], amount=question.get("amount"),
+                         budget_key=question.get("budget_key"), unit=question.get("unit"),
+                         document_type=question.get("document_type"), issuer=question.get("issuer"),
+                         matter=question.get("matter"), entity=question.get("entity") or "gemeente")
+    except Exception:  # noqa: BLE001 - ids that do not exist here: the answer cannot be confirmed
+        q = None
+    if q is not None and head_ok:
+        then = attested_answer(reg.answer_at(q, seq).to_dict("nl"))
+        confirmed = _same(then, answer)
+        if not confirmed:
+            problems.append(Text(f"het register zoals het was bij seq {seq} geeft een ander antwoord",
+                                 f"the register as it was at seq {seq} gives another answer"))
+    if q is not None:
+        same_today = reg.ask(q).allowed == answer.get("allowed")
+    return {"issued_here": issued, "head_found": head_ok, "decisions_found": not missing, "missing_decisions": missing,
+            "answer_confirmed": confirmed, "same_answer_today": same_today,
+            "valid": bool(issued and head_ok and not missing and confirmed), "problems": problems}
 
 
-class AttestMixin:
-    """Registry methods for keys and attestations; `Registry` inherits them."""
+def _same(then: dict[str, Any], claimed: dict[str, Any]) -> bool:
+    # The register entry decides (allowed, the chain relied on, the reasons); a later version of
+    # this software may word or order other parts differently.
+    def key(a: dict[str, Any]) -> tuple:
+        chains = a.get("chains") or [[]]
+        return (a.get("allowed"), [s.get("grant") or s.get("rule") or s.get("person") for s in chains[0]],
+                sorted({r.get("code") for r in a.get("reasons", [])}))
 
-    path: Path
-    store: Any
-    last_jti: str | None
+    return key(then) == key(claimed)
 
-    # -- keys -----------------------------------------------------------------------------------
-    @property
-    def key_store(self):
-        from .keys import KeyStore
 
-        directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
-        return KeyStore(Path(directory))
-
-    def keys_new(self, passphrase: bytes | None = None) -> str:
-        from .keys import passphrase_from_env
-
-        kid, jwk = self.key_store.new(passphrase if passphrase is not None else passphrase_from_env())
-        with self.store.transaction() as tx:
-            ev = tx.append("key.added", {"kid": kid, "jwk": jwk, "added_at": int(time.time())})
-            projections.apply(tx.conn, ev)
-        return kid
-
-    def keys_list(self) -> list[dict[str, Any]]:
-        rows = self.store.conn.execute("SELECT kid, jwk, added_at, retired_at FROM keys ORDER BY seq").fetchall()
-        active = self._active_kid()
-        store = self.key_store
-        return [{"kid": kid, "status": "retired" if retired else ("active" if kid == active else "standby"),
-                 "added_at": added, "retired_at": retired, "private_key_here": store.has(kid),
-                 "jwk": json.loads(jwk)} for kid, jwk, added, retired in rows]
-
-    def _active_kid(self) -> str | None:
-        row = self.store.conn.execute("SELECT kid FROM keys WHERE retired_at IS NULL ORDER BY seq DESC LIMIT 1").fetchone()
-        return row[0] if row else None
-
-    def keys_retire(self, kid: str) -> None:
-        row = self.store.conn.execute("SELECT retired_at FROM keys WHERE kid = ?", (kid,)).fetchone()
-        if row is None:
-            raise InputError(Text(f"Sleutel {kid} staat niet in het register (zie 'delegaties keys list').",
-                                  f"Key {kid} is not in the register (see 'delegaties keys list')."))
-        if row[0] is not None:
-            return
-        last = self.store.conn.execute("SELECT MAX(iat) FROM attestations WHERE kid = ?", (kid,)).fetchone()[0]
-        # NumericDate has whole seconds: a token issued earlier in this very second must stay valid.
-        retired_at = max(int(time.time()), (last or 0) + 1)
-        with self.store.transaction() as tx:
-            ev = tx.append("key.retired", {"kid": kid, "retired_at": retired_at})
-            projections.apply(tx.conn, ev)
-
-    def jwks(self) -> dict[str, Any]:
-        from delegations.attestation import make_jwks
-
-        entries = []
-        for k in self.keys_list():
-            jwk = dict(k["jwk"])
-            if k["retired_at"] is not None:
-                jwk["retired_at"] = k["retired_at"]
-            entries.append(jwk)
-        return make_jwks(entries)
-
-    # -- attestations ---------------------------------------------------------------------------
-    @staticmethod
-    def new_jti() -> str:
-        return str(uuid.uuid4())
-
-    def attest(self, answer: Answer, *, exp: int | None = None, passphrase: bytes | None = None,
-               jti: str | None = None) -> str:
-        """Sign `answer` with the active key and record the issuance as an event."""
-        from delegations.attestation import build_claims, sign_attestation
-
-        from .keys import KeyStoreError, passphrase_from_env
-
-        kid = self._active_kid()
-        if kid is None:
-            raise InputError(Text("Geen actieve sleutel: maak er een met 'delegaties keys new'.",
-                                  "No active key: create one with 'delegaties keys new'."))
-        try:
-            key = self.key_store.load_private(kid, passphrase if passphrase is not None else passphrase_from_env())
-        except KeyStoreError as exc:
-            raise InputError(Text(exc.message("nl"), exc.message("en"))) from None
-        data = answer.to_dict("nl")
-        admin = self.administration()  # type: ignore[attr-defined]
-        jti = jti or self.new_jti()
-        iat = int(time.time())
-        claims = build_claims(data, iss=admin.id if admin else "onbekend", sub=answer.question.actor, jti=jti, iat=iat,
-                              exp=exp, register=answer.register)
-        token = sign_attestation(claims, key, kid)
-        grants = sorted({s["grant"] for c in data["chains"] for s in c if s["step"] == "grant"}
-                        | {r["grant"] for r in data["reasons"] if r.get("grant")})
-        with self.store.transaction() as tx:
-            ev = tx.append("attestation.issued", {
-                "jti": jti, "kid": kid, "iat": iat, "actor": answer.question.actor, "power": answer.question.power,
-                "allowed": answer.allowed, "grants": grants,
-                "question_sha256": "sha256:" + hashlib.sha256(canonical(data["question"]).encode()).hexdigest()})
-            projections.apply(tx.conn, ev)
-        self.last_jti = jti
-        return token
-
-    def verify_against_register(self, claims: dict[str, Any]) -> dict[str, Any]:
-        """Does the cited register head exist here, with the cited decision contents? And would
-        the same question get the same answer today (informational)?"""
-        reg = claims.get("register", {})
-        row = self.store.conn.execute("SELECT hash FROM events WHERE seq = ?", (reg.get("seq"),)).fetchone()
-        head_ok = row is not None and row[0] == reg.get("head")
-        cited: dict[str, str] = {}
-        answer = claims.get("answer", {})
-        for chain in answer.get("chains", []) + answer.get("candidates", []):
-            for step in chain:
-                if step.get("step") == "grant" and "decision_sha256" in step:
-                    cited[step["decision"]] = step["decision_sha256"]
-        # every version of every decision ever recorded: an attestation may cite an older one
-        stored = {sha256(canonical(ev.data["data"])) for ev in self.store.events(kinds=("entity.put",))
-                  if ev.data["kind"] == "decision"}
-        missing = sorted(d for d, h in cited.items() if h not in stored)
-        same = None
-        q = claims.get("question") or {}
-        try:
-            today = self.check(q["actor"], q["power"], q["on"], amount=q.get("amount"),  # type: ignore[attr-defined]
-                               budget_key=q.get("budget_key"), unit=q.get("unit"), document_type=q.get("document_type"),
-                               issuer=q.get("issuer"), matter=q.get("matter"), entity=q.get("entity") or "gemeente")
-            same = today.allowed == answer.get("allowed")
-        except Exception:  # noqa: BLE001 - informational only; the ids may no longer exist
-            same = None
-        return {"head_found": head_ok, "decisions_found": not missing, "missing_decisions": missing,
-                "same_answer_today": same}
+def _issued_here(reg: Any, conn: Any, token: str, claims: dict[str, Any], problems: list[Text]) -> bool:
+    jti = claims.get("jti")
+    row = conn.execute("SELECT kid, iat, question_sha256, seq FROM attestations WHERE jti = ?", (jti,)).fetchone()
+    admin = reg.administration_id()
+    if row is None:
+        problems.append(Text(f"dit register heeft geen attest met jti {jti} uitgegeven (vervalst, of van een ander register)",
+                             f"this register issued no attestation with jti {jti} (forged, or from another register)"))
+        return False
+    kid, iat, digest, seq = row
+    recorded = json.loads(reg.store.event(seq).payload)
+    if "token" in recorded:
+        same = recorded["token"] == token
+    else:  # issued by an older version, which kept the token's particulars but not the token
+        same = (kid == header_kid(token) and iat == claims.get("iat") and digest == question_digest(claims.get("question")))
+    same = same and claims.get("iss") == admin
+    if not same:
+        problems.append(Text(f"het attest met jti {jti} dat hier is uitgegeven, is een ander token (sleutel, tijdstip "
+                             "of inhoud verschilt): dit token is vervalst",
+                             f"the attestation with jti {jti} issued here is another token (key, time or content "
+                             "differs): this token is forged"))
+    return same

@@ -1,13 +1,22 @@
 """The one error hierarchy of the library. Every error carries a stable `code`; the front ends
 derive what they need from it and nothing else: the CLI its exit code, the HTTP service its status
-and an RFC 9457 problem document. Texts are bilingual; `findings` hold validation findings."""
+and an RFC 9457 problem document. Texts are bilingual; `findings` hold validation findings.
+
+An error about one argument names it by its library `parameter` (`actor`, `amount`, `on`): the
+front ends put their own name for it in front of the text (`--actor`, a JSON field), so that the
+library never speaks in CLI flags.
+"""
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 from delegations.texts import Text
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
-           "restore"]
+           "restore", "from_sqlite"]
 
 
 class RegistryError(Exception):
@@ -17,17 +26,33 @@ class RegistryError(Exception):
     exit_code = 2
     http_status = 422
 
-    def __init__(self, text: Text, findings: list | None = None, *, code: str | None = None):
-        super().__init__(text.nl)
+    def __init__(self, text: Text, findings: list | None = None, *, code: str | None = None,
+                 parameter: str | None = None):
+        super().__init__(f"{parameter}: {text.nl}" if parameter else text.nl)
         self.text = text
         self.findings = findings or []
+        self.parameter = parameter
         if code is not None:
             self.code = code
 
-    def render(self, lang: str = "nl") -> str:
-        lines = [self.text(lang)]
+    def message(self, lang: str = "nl", names: Mapping[str, str] | None = None) -> str:
+        """The text, preceded by the parameter under the caller's name for it (`--amount: ...`)."""
+        if self.parameter is None:
+            return self.text(lang)
+        return f"{(names or {}).get(self.parameter, self.parameter)}: {self.text(lang)}"
+
+    def render(self, lang: str = "nl", names: Mapping[str, str] | None = None) -> str:
+        lines = [self.message(lang, names)]
         lines += [f.render(lang) for f in self.findings]
         return "\n".join(lines)
+
+    def to_dict(self, lang: str = "nl", names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.message(lang, names), "code": self.code}
+        if self.parameter is not None:
+            out["parameter"] = self.parameter
+        if self.findings:
+            out["findings"] = [f.to_dict(lang) for f in self.findings]
+        return out
 
 
 class InputError(RegistryError):
@@ -49,7 +74,10 @@ class ConflictError(InputError):
 
 
 class UnavailableError(RegistryError):
-    """The register cannot be used right now: busy, read-only, disk full, I/O error (exit 2)."""
+    """The register cannot be used right now (exit 2, nothing written). Codes: BUSY (another
+    writer holds the lock), READ_ONLY (no write permission or a read-only file system), DISK_FULL,
+    IO_ERROR, CANT_OPEN, CLOCK_BEHIND (the system clock is behind the last event), NO_ACTIVE_KEY,
+    KEY_UNUSABLE, DATABASE_ERROR."""
 
     code = "UNAVAILABLE"
     http_status = 503
@@ -76,3 +104,58 @@ def restore(data: str, cls: type, what: str):
     except Exception:  # noqa: BLE001 - any failure means the stored row is not what we wrote
         raise IntegrityError(Text(f"opgeslagen {what} is onleesbaar of voldoet niet aan het formaat; voer 'delegaties fsck' uit",
                                   f"stored {what} is unreadable or does not fit the format; run 'delegaties fsck'")) from None
+
+
+# SQLite primary result codes (sqlite3.h) -> (our code, Dutch cause, English cause)
+_SQLITE = {
+    5: ("BUSY", "het register is bezet: een andere schrijver houdt het slot vast", "the register is busy: another writer holds the lock"),
+    6: ("BUSY", "het register is bezet (tabel vergrendeld)", "the register is busy (table locked)"),
+    7: ("DATABASE_ERROR", "onvoldoende geheugen", "out of memory"),
+    8: ("READ_ONLY", "het register is alleen-lezen (geen schrijfrecht, of een alleen-lezen bestandssysteem)",
+        "the register is read-only (no write permission, or a read-only file system)"),
+    10: ("IO_ERROR", "invoer-/uitvoerfout van het bestandssysteem", "input/output error of the file system"),
+    13: ("DISK_FULL", "de schijf is vol", "the disk is full"),
+    14: ("CANT_OPEN", "het register (of zijn -wal/-shm-bestand) kan niet geopend of aangemaakt worden; controleer de rechten "
+             "op het bestand en de map", "the register (or its -wal/-shm file) cannot be opened or created; check the "
+             "permissions of the file and its directory"),
+    3: ("READ_ONLY", "geen toegang tot het register (rechten)", "no access to the register (permissions)"),
+    23: ("READ_ONLY", "geen toegang tot het register (rechten)", "no access to the register (permissions)"),
+}
+
+
+def _cause(primary: int, path: object) -> int:
+    """SQLite reports a read-only file system as "unable to open" and a full disk while growing
+    the -shm file as an I/O error; the file system tells which it is."""
+    import os
+
+    if primary not in (8, 10, 13, 14) or not path:
+        return primary
+    directory = os.path.dirname(os.path.abspath(str(path))) or "."
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return primary
+    if fs.f_flag & getattr(os, "ST_RDONLY", 1):
+        return 8
+    if fs.f_bavail * fs.f_frsize < 64 * 1024:
+        return 13
+    if primary in (10, 14) and os.path.exists(str(path)) and not os.access(str(path), os.W_OK):
+        return 8
+    return primary
+
+
+def from_sqlite(exc: sqlite3.Error, path: object) -> RegistryError:
+    """The library error for a failure of SQLite itself: operational trouble (busy, read-only,
+    disk full, I/O) is UnavailableError with a specific code; a damaged file or a database that is
+    not a register is an IntegrityError."""
+    primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    detail = str(exc)
+    if primary in (11, 26) or (isinstance(exc, sqlite3.OperationalError) and "no such" in detail):
+        return IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({detail}); voer 'delegaties fsck' uit",
+                                   f"{path}: not a readable delegation register ({detail}); run 'delegaties fsck'"))
+    if primary == 0 and "full" in detail:  # some paths give no code; the text is SQLite's own
+        primary = 13
+    primary = _cause(primary, path)
+    code, nl, en = _SQLITE.get(primary, ("DATABASE_ERROR", "databasefout", "database error"))
+    return UnavailableError(Text(f"{path}: {nl} ({detail}); er is niets geschreven",
+                                 f"{path}: {en} ({detail}); nothing was written"), code=code)

@@ -44,10 +44,10 @@ def _problem(file: str, path: str, nl: str, en: str, found_nl: str = "", found_e
     return FileProblem(ValidationFinding("FORMAT", file, path, Text(f"verwacht {nl}{found}", f"expected {en}{found_e}")))
 
 
-def _yaml_loader():
+def _yaml_loader(pure: bool = False):
     import yaml
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = yaml.SafeLoader if pure else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[misc, valid-type]
         pass
@@ -168,6 +168,10 @@ def _parse_yaml(text: str, name: str) -> Any:
         _scan_yaml(yaml, loader, text, name)
         return yaml.load(text, Loader=loader)  # noqa: S506 - Loader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):
+            # libyaml (PyYAML >= 6.0.3) stops deep flow nesting while reading ahead, before any
+            # event: the pure-Python parser gets as far as our own limit, which names the path.
+            _scan_yaml(yaml, _yaml_loader(pure=True)[1], text, name)
         mark = exc.problem_mark or exc.context_mark
         where = f"regel {mark.line + 1}, kolom {mark.column + 1}" if mark else ""
         problem = exc.problem or exc.context or "ongeldige YAML"
@@ -268,3 +272,44 @@ def _check_text(value: str, name: str, path: str) -> None:
 
 
 __all__ = ["FileProblem", "read_file", "parse_bytes", "format_error"]
+
+
+# -- identifiers --------------------------------------------------------------------------------
+
+# Keys whose values are ids, references to ids, or names: printable text only (identifiers.py).
+ID_KEYS = frozenset(("id", "name", "person", "position", "unit", "parent", "to", "by", "under", "target", "holder",
+                     "legal_basis", "kind", "matter", "only_when_absent", "cosignature_by", "notify", "capacity",
+                     "entity", "every", "issuer"))
+ID_LIST_KEYS = frozenset(("powers", "substitutes", "issuers", "units", "document_types", "budget_keys", "excluded",
+                          "delegable_to", "subdelegable_to", "not_delegable", "entities", "delegators"))
+
+
+def identifier_findings(data: Any, name: str) -> list[ValidationFinding]:
+    """FORMAT findings for ids, references and names holding control, format (bidi, zero-width),
+    line-break or other non-printing characters, with the path of each."""
+    from delegations.identifiers import identifier_problem, normalize
+
+    found: list[ValidationFinding] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack and len(found) < 100:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                where = f"{path}.{k}" if path else str(k)
+                if k in ID_KEYS and isinstance(v, str):
+                    values = [(where, v)]
+                elif k in ID_LIST_KEYS and isinstance(v, list):
+                    values = [(f"{where}[{i}]", x) for i, x in enumerate(v) if isinstance(x, str)]
+                else:
+                    stack.append((v, where))
+                    continue
+                for at, value in values:
+                    if "\x00" in value:
+                        continue  # the converter names NUL characters in its own words
+                    problem = identifier_problem(normalize(value))
+                    if problem is not None:
+                        found.append(ValidationFinding("FORMAT", name, at, Text(f"verwacht {problem.nl}",
+                                                                                f"expected {problem.en}")))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return sorted(found, key=lambda f: f.path)

@@ -1,4 +1,5 @@
-"""fsck: recompute the hash chain and rebuild every projection in memory to compare."""
+"""fsck: recompute the hash chain, rebuild every projection in memory to compare, compare every
+table, index and trigger definition with the schema, and check published points (checkpoints)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from collections import Counter
 from delegations.texts import Text
 
 from . import projections
-from .store import GENESIS, Event, Store, create_schema, event_hash
+from .checkpoints import compare
+from .schema import TRIGGERS, create_schema, definitions, expected_definitions
+from .store import GENESIS, Event, Store, event_hash
 
 
-def fsck(store: Store) -> list[Text]:
+def fsck(store: Store, points: tuple[tuple[int, str, str], ...] = ()) -> list[Text]:
+    """Problems found (empty: all verifies). `points` are published (seq, head, source) the
+    register must still contain."""
     # One read transaction: the log and the projections must come from the same snapshot, or a use
     # committed by another process between two SELECTs looks like a projection row without an event.
     conn = store.conn
@@ -20,24 +25,29 @@ def fsck(store: Store) -> list[Text]:
     if own:
         conn.execute("BEGIN")
     try:
-        return _fsck(store)
+        return _fsck(store, points)
     finally:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
 
 
-def _fsck(store: Store) -> list[Text]:
+def _fsck(store: Store, points: tuple[tuple[int, str, str], ...]) -> list[Text]:
     problems: list[Text] = []
     try:
         rows = store.conn.execute("SELECT seq, recorded_at, kind, payload, prev, hash FROM events ORDER BY rowid").fetchall()
     except sqlite3.DatabaseError as exc:
         return [Text(f"het gebeurtenissenlog is niet leesbaar: {exc}", f"the event log is not readable: {exc}")]
     events = _chain(rows, problems)
+    # A published point is checked against the events that verify: a cut-short log is found even
+    # when what remains is a perfect chain.
+    hashes = {e.seq: e.hash for e in events}
+    for seq, head, source in points:
+        problems += compare(len(events), lambda s: GENESIS if s == 0 else hashes.get(s), seq, head, source)
     if problems:
         return problems
     problems += _projections(store, events)
     if not problems:
-        problems += _triggers(store)
+        problems += _schema(store)
     return problems
 
 
@@ -156,9 +166,28 @@ def _difference(table: str, stored: list[tuple], rebuilt: list[tuple], seq_of, l
                 f"projection {table} holds a row without an event: {_short(extra[0])}")
 
 
-def _triggers(store: Store) -> list[Text]:
-    """The append-only triggers are the first thing a tamperer drops; their absence is evidence too."""
-    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    return [Text(f"de beveiliging {name} van het gebeurtenissenlog ontbreekt (verwijderd?)",
-                 f"the event log's protection {name} is missing (dropped?)")
-            for name in ("events_no_update", "events_no_delete") if name not in names]
+def _schema(store: Store) -> list[Text]:
+    """Every table, index and trigger as the schema defines it: the append-only triggers are the
+    first thing a tamperer drops or replaces with a no-op, and an extra trigger can rewrite rows."""
+    stored, expected = definitions(store.conn), expected_definitions()
+    problems = []
+    for (kind, name), sql in sorted(expected.items()):
+        have = stored.get((kind, name))
+        if have is None and kind == "table":
+            continue  # a register older than a projection: _projections already judged its rows
+        if have is None:
+            what = ("de beveiliging {n} van het gebeurtenissenlog ontbreekt (verwijderd?)",
+                    "the event log's protection {n} is missing (dropped?)") if name in TRIGGERS else (
+                "{k} {n} ontbreekt", "{k} {n} is missing")
+            problems.append(Text(what[0].format(k=_KIND_NL[kind], n=name), what[1].format(k=kind, n=name)))
+        elif have != sql:
+            problems.append(Text(f"{_KIND_NL[kind]} {name} is gewijzigd: de definitie verschilt van het schema",
+                                 f"{kind} {name} was changed: its definition differs from the schema"))
+    for (kind, name) in sorted(set(stored) - set(expected)):
+        if kind in ("trigger", "view") or (kind == "table" and name in projections.TABLES):
+            problems.append(Text(f"onverwachte {_KIND_NL[kind]} {name} in het register (toegevoegd?)",
+                                 f"unexpected {kind} {name} in the register (added?)"))
+    return problems
+
+
+_KIND_NL = {"table": "tabel", "index": "index", "trigger": "trigger", "view": "view"}

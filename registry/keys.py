@@ -1,7 +1,15 @@
-"""Private signing keys, one PKCS#8 PEM file per key: `<directory>/<kid>.pem`, mode 0600.
+"""Signing keys: private keys in files outside the database, public keys and their life in the log.
 
-The kid is the RFC 7638 thumbprint of the public key, so a file name can be checked against
-its content. Error messages name the file and the problem, never key material or passphrases.
+`KeyStore` is the directory of private keys, one file per key, `<directory>/<kid>.pem`, mode 0600,
+in a directory of mode 0700: PKCS#8 PEM, or, with a passphrase, an envelope of our own (scrypt and
+AES-256-GCM; PKCS#8 as written by `cryptography` only offers PBKDF2 with 2 048 iterations).
+The kid is the RFC 7638 thumbprint of the public key, so a file name can be checked against its
+content. Only regular files are read (a FIFO or a device put in place of a key would hang or feed
+the signer), never through a symlink, and never more than a few kilobytes. Error messages name the
+file and the problem, never key material or passphrases.
+
+`Keys` is the register's side: `key.added`, `key.activated` and `key.retired` events, the active
+key (the one added or activated last, until it is retired: retiring it leaves none), the JWKS.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from delegations.attestation import jwk_thumbprint, public_jwk
 from delegations.texts import CodedError
 
 __all__ = ["PASSPHRASE_ENV", "KeyStore", "KeyStoreError", "passphrase_from_env"]
@@ -22,10 +29,73 @@ PASSPHRASE_ENV = "DELEGATIES_KEY_PASSPHRASE"
 # A SHA-256 thumbprint in unpadded base64url; also keeps "../" and the like out of file names.
 _KID = re.compile(r"[A-Za-z0-9_-]{43}")
 _ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+MAX_KEY_FILE = 16 * 1024
+SEALED_BEGIN = b"-----BEGIN DELEGATIES ENCRYPTED PRIVATE KEY-----"
+SEALED_END = b"-----END DELEGATIES ENCRYPTED PRIVATE KEY-----"
+# scrypt as OWASP recommends it for passwords (N=2^17, r=8, p=1: 128 MiB, about half a second),
+# so that a stolen key file does not give up a guessable passphrase to a fast offline search.
+SCRYPT = {"n": 2 ** 17, "r": 8, "p": 1}
+_SCRYPT_BOUNDS = {"n": 2 ** 20, "r": 16, "p": 4}  # a tampered file must not demand absurd memory
+_AAD = b"delegaties-key/1"
 
 
 class KeyStoreError(CodedError):
     """A key that cannot be used; `code` is stable, `str()` is the Dutch text."""
+
+
+def _not_regular(path: Path) -> KeyStoreError:
+    return KeyStoreError(
+        "NOT_A_FILE",
+        f"Sleutelbestand {path} is geen gewoon bestand (symbolische link, FIFO of apparaat); het wordt niet gelezen.",
+        f"Key file {path} is not a regular file (a symbolic link, FIFO or device); it is not read.",
+    )
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def seal(der: bytes, passphrase: bytes) -> bytes:
+    """PKCS#8 DER encrypted with AES-256-GCM under a scrypt key of the passphrase, PEM-armoured."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    key = Scrypt(salt=salt, length=32, **SCRYPT).derive(passphrase)
+    body = {"format": "delegaties-key/1", "kdf": "scrypt", **SCRYPT, "salt": _b64(salt), "cipher": "AES-256-GCM",
+            "nonce": _b64(nonce), "data": _b64(AESGCM(key).encrypt(nonce, der, _AAD))}
+    text = base64.encodebytes(json.dumps(body, sort_keys=True).encode("ascii"))
+    return SEALED_BEGIN + b"\n" + text + SEALED_END + b"\n"
+
+
+def unseal(content: bytes, passphrase: bytes, path: Path) -> bytes:
+    """The PKCS#8 DER of a sealed key file; ValueError when the passphrase is wrong or the file damaged."""
+    import base64
+    import binascii
+    import json
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    try:
+        inner = content.strip()[len(SEALED_BEGIN):]
+        inner = inner[: inner.index(SEALED_END)]
+        body = json.loads(base64.b64decode(inner))
+        params = {k: body[k] for k in ("n", "r", "p")}
+        if body.get("kdf") != "scrypt" or body.get("cipher") != "AES-256-GCM" or not all(
+                type(v) is int and 1 <= v <= _SCRYPT_BOUNDS[k] for k, v in params.items()):
+            raise ValueError("unsupported parameters")
+        salt, nonce, data = (base64.b64decode(body[k], validate=True) for k in ("salt", "nonce", "data"))
+        key = Scrypt(salt=salt, length=32, **params).derive(passphrase)
+        return AESGCM(key).decrypt(nonce, data, _AAD)
+    except (ValueError, KeyError, TypeError, binascii.Error, InvalidTag):
+        raise ValueError(f"{path}: cannot unseal") from None
 
 
 def passphrase_from_env() -> bytes | None:
@@ -71,50 +141,55 @@ class KeyStore:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+        from delegations.attestation import public_jwk
+
         key = Ed25519PrivateKey.generate()
         jwk = public_jwk(key.public_key())
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
-        )
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        content = seal(der, passphrase) if passphrase else key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         self._ensure_directory()
-        self._write_new_file(self.path(jwk["kid"]), pem)
+        self._write_new_file(self.path(jwk["kid"]), content)
         return jwk["kid"], jwk
+
+    def check_directory(self) -> None:
+        """The key directory must be the owner's alone: others could swap a key file in it."""
+        try:
+            mode = os.stat(self.directory).st_mode
+        except FileNotFoundError:
+            return
+        if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
+            rights = f"{stat.S_IMODE(mode):04o}"
+            raise KeyStoreError(
+                "DIRECTORY_PERMISSIONS",
+                f"Sleutelmap {self.directory} heeft te ruime rechten ({rights}); alleen de eigenaar mag erin. "
+                f"Herstel met `chmod 700 {self.directory}`.",
+                f"Key directory {self.directory} has too wide permissions ({rights}); only the owner may use it. "
+                f"Fix with `chmod 700 {self.directory}`.",
+            )
+
+    def stat(self, kid: str) -> tuple | None:
+        """What identifies the key file's current content (to reuse a key loaded before)."""
+        try:
+            st = os.lstat(self.path(kid))
+        except (OSError, KeyStoreError):
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
 
     def load_private(self, kid: str, passphrase: bytes | None = None) -> Any:
         """The Ed25519 private key `kid`, after checking the file's permissions and content."""
         from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+        from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
+
+        from delegations.attestation import jwk_thumbprint, public_jwk
 
         path = self.path(kid)
-        try:
-            mode = os.stat(path).st_mode
-        except FileNotFoundError:
-            raise KeyStoreError(
-                "MISSING",
-                f"Sleutelbestand {path} bestaat niet; maak een sleutel met `delegaties keys new`.",
-                f"Key file {path} does not exist; create a key with `delegaties keys new`.",
-            ) from None
-        if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
-            # Wider rights mean other accounts may have read the key: refuse rather than sign.
-            rights = f"{stat.S_IMODE(mode):04o}"
-            raise KeyStoreError(
-                "PERMISSIONS",
-                f"Sleutelbestand {path} heeft te ruime rechten ({rights}); alleen de eigenaar mag het lezen. "
-                f"Herstel met `chmod 600 {path}`.",
-                f"Key file {path} has too wide permissions ({rights}); only the owner may read it. "
-                f"Fix with `chmod 600 {path}`.",
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise KeyStoreError(
-                "UNREADABLE",
-                f"Sleutelbestand {path} kan niet gelezen worden: {error.strerror}.",
-                f"Key file {path} cannot be read: {error.strerror}.",
-            ) from None
-        encrypted = _ENCRYPTED_PEM in data
+        self.check_directory()
+        data = self._read_key_file(path)
+        sealed = data.lstrip().startswith(SEALED_BEGIN)
+        encrypted = sealed or _ENCRYPTED_PEM in data
         if encrypted and not passphrase:
             raise KeyStoreError(
                 "PASSPHRASE_REQUIRED",
@@ -122,7 +197,10 @@ class KeyStore:
                 f"Key file {path} is encrypted; provide the passphrase in {PASSPHRASE_ENV}.",
             )
         try:
-            key = load_pem_private_key(data, password=passphrase if encrypted else None)
+            if sealed:
+                key = load_der_private_key(unseal(data, passphrase, path), password=None)  # type: ignore[arg-type]
+            else:
+                key = load_pem_private_key(data, password=passphrase if encrypted else None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
             # `from None`: the library's own message adds nothing and must not travel along.
             if encrypted:
@@ -153,10 +231,55 @@ class KeyStore:
             )
         return key
 
+    @staticmethod
+    def _read_key_file(path: Path) -> bytes:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            raise KeyStoreError(
+                "MISSING",
+                f"Sleutelbestand {path} bestaat niet; maak een sleutel met `delegaties keys new`.",
+                f"Key file {path} does not exist; create a key with `delegaties keys new`.",
+            ) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_regular(path)
+        if os.name == "posix" and stat.S_IMODE(st.st_mode) & 0o077:
+            # Wider rights mean other accounts may have read the key: refuse rather than sign.
+            rights = f"{stat.S_IMODE(st.st_mode):04o}"
+            raise KeyStoreError(
+                "PERMISSIONS",
+                f"Sleutelbestand {path} heeft te ruime rechten ({rights}); alleen de eigenaar mag het lezen. "
+                f"Herstel met `chmod 600 {path}`.",
+                f"Key file {path} has too wide permissions ({rights}); only the owner may read it. "
+                f"Fix with `chmod 600 {path}`.",
+            )
+        try:
+            # O_NONBLOCK: a FIFO swapped in after the lstat() must not hang the signer; fstat() then
+            # tells what was really opened.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError as error:
+            raise KeyStoreError(
+                "UNREADABLE",
+                f"Sleutelbestand {path} kan niet gelezen worden: {error.strerror}.",
+                f"Key file {path} cannot be read: {error.strerror}.",
+            ) from None
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _not_regular(path)
+            data = file.read(MAX_KEY_FILE + 1)
+        if len(data) > MAX_KEY_FILE:
+            raise KeyStoreError(
+                "UNREADABLE",
+                f"Sleutelbestand {path} is groter dan {MAX_KEY_FILE} bytes; dat is geen sleutel.",
+                f"Key file {path} is larger than {MAX_KEY_FILE} bytes; that is not a key.",
+            )
+        return data
+
     def _ensure_directory(self) -> None:
         if not self.directory.is_dir():
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(self.directory, 0o700)  # mkdir's mode is filtered through the umask
+        self.check_directory()
 
     def _write_new_file(self, path: Path, content: bytes) -> None:
         # Written under a temporary name created 0600 with O_EXCL, then linked into place: the
@@ -197,3 +320,142 @@ class KeyStore:
             pass
         finally:
             os.close(descriptor)
+
+
+# -- the register's keys --------------------------------------------------------------------------
+
+KEYS_ENV = "DELEGATIES_KEYS"
+
+
+class Signer:
+    """The active key, loaded and checked: what signs attestations and checkpoints."""
+
+    def __init__(self, kid: str, key: Any):
+        self.kid, self.key = kid, key
+
+    def __repr__(self) -> str:
+        return f"Signer({self.kid!r})"
+
+
+class Keys:
+    """The keys of one register: public part and life cycle as events, private part in a KeyStore."""
+
+    def __init__(self, store: Any, directory: Path):
+        self.store = store
+        self.key_store = KeyStore(directory)
+        self._loaded: dict[str, tuple[tuple, Any]] = {}
+
+    def new(self, passphrase: bytes | None = None) -> str:
+        import time
+
+        from delegations.texts import Text
+
+        from . import projections
+        from .errors import UnavailableError
+
+        try:
+            kid, jwk = self.key_store.new(passphrase if passphrase is not None else passphrase_from_env())
+        except KeyStoreError as exc:
+            raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
+        except OSError as exc:
+            raise UnavailableError(Text(f"{self.key_store.directory}: sleutel niet geschreven ({exc.strerror})",
+                                        f"{self.key_store.directory}: key not written ({exc.strerror})"),
+                                   code="KEY_UNUSABLE") from None
+        with self.store.transaction() as tx:
+            ev = tx.append("key.added", {"kid": kid, "jwk": jwk, "added_at": int(time.time())})
+            projections.apply(tx.conn, ev)
+        return kid
+
+    def active_kid(self) -> str | None:
+        return self.store.meta("active_kid")
+
+    def list(self) -> list[dict[str, Any]]:
+        import json
+
+        rows = self.store.conn.execute("SELECT kid, jwk, added_at, retired_at FROM keys ORDER BY seq").fetchall()
+        active = self.active_kid()
+        return [{"kid": kid, "status": "retired" if retired else ("active" if kid == active else "standby"),
+                 "added_at": added, "retired_at": retired, "private_key_here": self.key_store.has(kid),
+                 "jwk": json.loads(jwk)} for kid, jwk, added, retired in rows]
+
+    def _row(self, kid: str) -> tuple:
+        from delegations.texts import Text
+
+        from .errors import NotFoundError
+
+        row = self.store.conn.execute("SELECT retired_at FROM keys WHERE kid = ?", (kid,)).fetchone()
+        if row is None:
+            raise NotFoundError(Text(f"sleutel {kid} staat niet in het register (zie 'keys list')",
+                                     f"key {kid} is not in the register (see 'keys list')"), parameter="kid")
+        return row
+
+    def retire(self, kid: str) -> bool:
+        """Retire `kid` now; False when it was retired already. Tokens with an `iat` from this
+        moment on are refused by every verifier that has the new JWKS."""
+        from . import projections
+
+        if self._row(kid)[0] is not None:
+            return False
+        with self.store.transaction() as tx:
+            now = tx.iat
+            # NumericDate has whole seconds: a token issued earlier in this very second stays valid.
+            # A token stamped later than now (a wrong clock) does not push the retirement into the future.
+            same_second = tx.execute("SELECT 1 FROM attestations WHERE kid = ? AND iat = ?", (kid, now)).fetchone()
+            retired_at = now + 1 if same_second else now
+            ev = tx.append("key.retired", {"kid": kid, "retired_at": retired_at})
+            projections.apply(tx.conn, ev)
+        return True
+
+    def activate(self, kid: str) -> None:
+        """Make a standby key the active one (after the active key was retired, for instance)."""
+        from delegations.texts import Text
+
+        from . import projections
+        from .errors import InputError
+
+        if self._row(kid)[0] is not None:
+            raise InputError(Text(f"sleutel {kid} is buiten gebruik gezet en kan niet opnieuw actief worden",
+                                  f"key {kid} is retired and cannot become active again"), parameter="kid")
+        with self.store.transaction() as tx:
+            ev = tx.append("key.activated", {"kid": kid})
+            projections.apply(tx.conn, ev)
+
+    def jwks(self) -> dict[str, Any]:
+        from delegations.attestation import make_jwks
+
+        entries = []
+        for k in self.list():
+            jwk = dict(k["jwk"])
+            if k["retired_at"] is not None:
+                jwk["retired_at"] = k["retired_at"]
+            entries.append(jwk)
+        return make_jwks(entries)
+
+    def signer(self, passphrase: bytes | None = None) -> Signer:
+        """The active key, ready to sign; loaded before any write so that a missing key or a
+        wrong passphrase never leaves half an operation behind."""
+        from delegations.texts import Text
+
+        from .errors import UnavailableError
+
+        kid = self.active_kid()
+        if kid is None:
+            retired = self.store.conn.execute("SELECT 1 FROM keys WHERE retired_at IS NOT NULL LIMIT 1").fetchone()
+            why = (" (de actieve sleutel is buiten gebruik gezet)", " (the active key was retired)") if retired else ("", "")
+            raise UnavailableError(Text(f"Geen actieve sleutel{why[0]}: maak er een met 'delegaties keys new' "
+                                        "of activeer een reservesleutel met 'delegaties keys activate KID'.",
+                                        f"No active key{why[1]}: create one with 'delegaties keys new' "
+                                        "or activate a standby key with 'delegaties keys activate KID'."),
+                                   code="NO_ACTIVE_KEY")
+        fingerprint = self.key_store.stat(kid)
+        cached = self._loaded.get(kid)
+        if cached is not None and fingerprint is not None and cached[0] == fingerprint:
+            self.key_store.check_directory()
+            return Signer(kid, cached[1])
+        try:
+            key = self.key_store.load_private(kid, passphrase if passphrase is not None else passphrase_from_env())
+        except KeyStoreError as exc:
+            raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
+        if fingerprint is not None:
+            self._loaded = {kid: (fingerprint, key)}
+        return Signer(kid, key)

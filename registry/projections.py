@@ -1,7 +1,8 @@
-"""Projections: how each event kind changes the read tables.
+"""Projections: how each event kind changes the read tables, every one of them here.
 
 The same handlers run when an event is appended and when `fsck` replays the whole log into an
-in-memory database, so the comparison is exact by construction.
+in-memory database, so the comparison is exact by construction. Event kinds without a handler
+(`checkpoint.issued`) live in the log only.
 """
 
 from __future__ import annotations
@@ -9,36 +10,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from .store import Event, canonical, sha256
 
 Handler = Callable[[sqlite3.Connection, Event], None]
-HANDLERS: dict[str, Handler] = {}
+
 # table -> ORDER BY clause, compared by fsck
 TABLES: dict[str, str] = {"meta": "key", "entities": "kind, key", "uses": "reference", "use_grants": "reference, \"grant\"",
-                          "refusals": "reference", "grant_index": "\"grant\""}
+                          "refusals": "reference", "grant_index": "\"grant\"", "keys": "kid", "attestations": "jti",
+                          "duties_done": '"grant", period, "to"'}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[kind] = fn
-        return fn
-
-    return register
-
-
-def apply(conn: sqlite3.Connection, event: Event) -> None:
-    fn = HANDLERS.get(event.kind)
-    if fn is not None:
-        fn(conn, event)
-
-
-@handler("administration.set")
 def _administration(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('administration', ?)", (canonical(event.data),))
 
 
-@handler("entity.put")
 def _entity(conn: sqlite3.Connection, event: Event) -> None:
     d = event.data
     body = canonical(d["data"])
@@ -55,7 +42,6 @@ def index_grants(conn: sqlite3.Connection, decision: str, data: dict) -> None:
                      [(g["id"], decision, g["to"]) for g in data.get("grants", ())])
 
 
-@handler("use.recorded")
 def _use(conn: sqlite3.Connection, event: Event) -> None:
     u = event.data
     year = int(u["on"][:4])
@@ -70,7 +56,6 @@ def _use(conn: sqlite3.Connection, event: Event) -> None:
                      (u["reference"], g, year, amount))
 
 
-@handler("use.refused")
 def _refused(conn: sqlite3.Connection, event: Event) -> None:
     u = event.data
     conn.execute("INSERT INTO refusals (reference, \"on\", year, actor, power, amount, codes, grants, seq) "
@@ -79,9 +64,78 @@ def _refused(conn: sqlite3.Connection, event: Event) -> None:
                   canonical(u["grants"]), event.seq))
 
 
-def used_amount(conn: sqlite3.Connection, grant: str, year: int, exclude: str | None = None) -> Decimal:
+def active_key(conn: sqlite3.Connection, kind: str, d: dict[str, Any]) -> None:
+    """Which key signs: the one added or activated last, until it is retired; then none (an
+    older key is never re-activated behind the operator's back)."""
+    if kind in ("key.added", "key.activated"):
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('active_kid', ?)", (d["kid"],))
+    elif kind == "key.retired":
+        conn.execute("DELETE FROM meta WHERE key = 'active_kid' AND value = ?", (d["kid"],))
+
+
+def _key_added(conn: sqlite3.Connection, event: Event) -> None:
+    d = event.data
+    conn.execute("INSERT INTO keys (kid, jwk, added_at, retired_at, seq) VALUES (?, ?, ?, NULL, ?)",
+                 (d["kid"], canonical(d["jwk"]), d["added_at"], event.seq))
+    active_key(conn, event.kind, d)
+
+
+def _key_activated(conn: sqlite3.Connection, event: Event) -> None:
+    active_key(conn, event.kind, event.data)
+
+
+def _key_retired(conn: sqlite3.Connection, event: Event) -> None:
+    d = event.data
+    conn.execute("UPDATE keys SET retired_at = ? WHERE kid = ?", (d["retired_at"], d["kid"]))
+    active_key(conn, event.kind, d)
+
+
+def _attestation(conn: sqlite3.Connection, event: Event) -> None:
+    d = event.data
+    conn.execute("INSERT INTO attestations (jti, kid, iat, actor, power, allowed, question_sha256, grants, seq) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (d["jti"], d["kid"], d["iat"], d["actor"], d["power"], int(d["allowed"]), d["question_sha256"],
+                  canonical(d["grants"]), event.seq))
+
+
+def _duty_done(conn: sqlite3.Connection, event: Event) -> None:
+    d = event.data
+    conn.execute('INSERT OR REPLACE INTO duties_done ("grant", period, "to", every, "on", reference, seq) '
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (d["grant"], d["period"], d["to"], d["every"], d["on"], d["reference"],
+                                                  event.seq))
+
+
+HANDLERS: dict[str, Handler] = {
+    "administration.set": _administration,
+    "entity.put": _entity,
+    "use.recorded": _use,
+    "use.refused": _refused,
+    "key.added": _key_added,
+    "key.activated": _key_activated,
+    "key.retired": _key_retired,
+    "attestation.issued": _attestation,
+    "duty.done": _duty_done,
+}
+
+
+def apply(conn: sqlite3.Connection, event: Event) -> None:
+    fn = HANDLERS.get(event.kind)
+    if fn is not None:
+        fn(conn, event)
+
+
+def used_amount(conn: sqlite3.Connection, grant: str, year: int, exclude: str | None = None,
+                until_seq: int | None = None) -> Decimal:
+    """The amount used of `grant` in `year`; without the use `exclude`; only uses recorded up to
+    event `until_seq` when given (the register as it was then)."""
     total = Decimal(0)
-    for (amount,) in conn.execute("SELECT amount FROM use_grants WHERE \"grant\" = ? AND year = ? AND reference IS NOT ?",
-                                  (grant, year, exclude)):
+    if until_seq is None:
+        rows = conn.execute("SELECT amount FROM use_grants WHERE \"grant\" = ? AND year = ? AND reference IS NOT ?",
+                            (grant, year, exclude))
+    else:
+        rows = conn.execute("SELECT ug.amount FROM use_grants ug JOIN uses u ON u.reference = ug.reference "
+                            "WHERE ug.\"grant\" = ? AND ug.year = ? AND ug.reference IS NOT ? AND u.seq <= ?",
+                            (grant, year, exclude, until_seq))
+    for (amount,) in rows:
         total += Decimal(amount)
     return total

@@ -1,19 +1,25 @@
-"""The register: storage, history and the library API that the CLI mirrors (contract section 7)."""
+"""The register: the library API that the CLI and the HTTP service mirror (contract section 7).
+
+`Registry` is a facade: each method is a few lines over the module that owns the subject
+(questions, uses, attest, keys, checkpoints, duties, reports, fsck). Every SQLite failure leaves
+it as a library error (`errors.from_sqlite`): busy, read-only, disk full and I/O trouble are
+UnavailableError with a specific code, a damaged file is an IntegrityError.
+"""
 
 from __future__ import annotations
 
-import difflib
-import json
+import functools
 import os
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from delegations import model as m
-from delegations.answer import Answer, Question, money
-from delegations.converter import FormatProblem, parse_amount, parse_date, structure, unstructure
+from delegations.answer import Answer, Question
+from delegations.converter import structure, unstructure
 from delegations.evaluate import check as evaluate
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
@@ -22,13 +28,24 @@ from delegations.texts import Text
 if TYPE_CHECKING:
     from delegations.validate import ValidationFinding
 
-from . import projections
-from .attest import AttestMixin
-from .duties import DutiesMixin
-from .errors import InputError, IntegrityError, restore
-from .store import GENESIS, Event, Store, canonical, connect, init_file, sha256
+    from .uses import Exercise
+
+from . import projections, questions, schema
+from .errors import InputError, IntegrityError, NotFoundError, RegistryError, from_sqlite, restore
+from .store import (
+    DEFAULT_WAIT,
+    FILE_MODE,
+    GENESIS,
+    Event,
+    Store,
+    canonical,
+    create_file,
+    open_connection,
+    sha256,
+)
 
 DEFAULT_DB = "delegaties.db"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_path() -> Path:
@@ -36,23 +53,20 @@ def default_path() -> Path:
 
 
 def parse_moment(value: str | date | datetime | None) -> str | None:
-    """A moment for --as-known-on as a UTC ISO string; a bare date means the end of that day."""
-    if value is None:
-        return None
-    if isinstance(value, str):
+    return questions.moment(value)
+
+
+def guarded(fn: F) -> F:
+    """SQLite's own failures leave the library as RegistryError, never as sqlite3 exceptions."""
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
         try:
-            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-            if not 1800 <= value.year <= 2999:
-                raise ValueError(value)
-        except ValueError:
-            raise InputError(Text(f"--as-known-on: verwacht een datum JJJJ-MM-DD of tijdstip JJJJ-MM-DDTUU:MM[:SS][+00:00], "
-                                  f"gevonden '{value}'", f"--as-known-on: expected a date YYYY-MM-DD or a time stamp "
-                                  f"YYYY-MM-DDTHH:MM[:SS][+00:00], found '{value}'")) from None
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(23, 59, 59, 999999), tzinfo=UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+            return fn(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, getattr(self, "path", "")) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class ImportResult:
@@ -65,7 +79,7 @@ class ImportResult:
                 "events": len(self.events), "findings": [f.to_dict(lang) for f in self.findings]}
 
 
-class Registry(AttestMixin, DutiesMixin):
+class Registry:
     def __init__(self, path: Path, store: Store, lazy: bool = False):
         self.path = path
         self.store = store
@@ -73,54 +87,71 @@ class Registry(AttestMixin, DutiesMixin):
         # (store version, state, seq, head, usage per (grant, year)): valid until anything is committed
         self._snap: tuple | None = None
         self.last_jti: str | None = None  # jti of the last attestation issued through this object
+        self._keys = None
+
+    @property
+    def keys(self):
+        """The register's keys (imported on first use: a `check` never signs)."""
+        if self._keys is None:
+            from .keys import KEYS_ENV, Keys
+
+            directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
+            self._keys = Keys(self.store, Path(directory))
+        return self._keys
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: str | Path | None = None) -> Registry:
+    def init(cls, path: str | Path | None = None, *, mode: int = FILE_MODE, wait: float = DEFAULT_WAIT) -> Registry:
+        """Create an empty register, readable and writable by its owner only (`mode` 0o640 adds
+        read access for the group); the -wal and -shm files get the same mode."""
         path = Path(path) if path is not None else default_path()
-        if path.exists() and path.stat().st_size > 0:
-            raise InputError(Text(f"{path}: er bestaat al een bestand; kies een ander pad of verwijder het eerst",
-                                  f"{path}: a file exists already; choose another path or remove it first"))
+        if os.path.lexists(path):
+            if not path.is_file() or path.is_symlink():
+                raise InputError(Text(f"{path}: dat is geen gewoon bestand; kies een ander pad",
+                                      f"{path}: that is not a regular file; choose another path"), parameter="db")
+            if path.stat().st_size > 0:
+                raise InputError(Text(f"{path}: er bestaat al een bestand; kies een ander pad of verwijder het eerst",
+                                      f"{path}: a file exists already; choose another path or remove it first"),
+                                 parameter="db")
         _creatable(path)
-        init_file(path)
-        return cls.open(path)
+        _create(path, mode)
+        return cls.open(path, wait=wait)
 
     @classmethod
-    def open(cls, path: str | Path | None = None, create: bool = False, lazy: bool = False) -> Registry:
-        """Open a register; `lazy` reads only what each question touches (one-shot commands)."""
+    def open(cls, path: str | Path | None = None, create: bool = False, lazy: bool = False, *,
+             readonly: bool = False, wait: float = DEFAULT_WAIT) -> Registry:
+        """Open a register; `lazy` reads only what each question touches (one-shot commands);
+        `readonly` never writes (works without write permission and on a read-only file system)."""
         path = Path(path) if path is not None else default_path()
         if not path.exists():
-            if create:
-                _creatable(path)
-                init_file(path)
-            else:
+            if not create:
                 raise InputError(Text(f"{path}: geen register gevonden; maak er een met 'delegaties init'",
-                                      f"{path}: no register found; create one with 'delegaties init'"))
+                                      f"{path}: no register found; create one with 'delegaties init'"), parameter="db")
+            _creatable(path)
+            _create(path, FILE_MODE)
+        if not path.is_file():
+            raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister (geen gewoon bestand)",
+                                      f"{path}: not a readable delegation register (not a regular file)"))
         try:
-            conn = connect(path)
-            conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+            conn, immutable = open_connection(path, readonly, wait)
+            if schema.needs_upgrade(conn):
+                conn = _upgraded(path, conn, readonly, wait)
             conn.execute("SELECT 1 FROM entities LIMIT 1").fetchall()
-            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except Exception as exc:  # noqa: BLE001 - any failure here means "not a register"
-            raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({exc})",
-                                      f"{path}: not a readable delegation register ({exc})")) from None
-        if not set(projections.TABLES) <= tables:
-            # A register made by an older version: add the newer projection tables and fill
-            # the ones derived from entities (replaying would give the same rows).
-            init_file(path)
-            if "grant_index" not in tables:
-                with Store(conn).transaction() as tx:
-                    for key, data in tx.execute("SELECT key, data FROM entities WHERE kind = 'decision'").fetchall():
-                        projections.index_grants(tx.conn, key, json.loads(data))
-        return cls(path, Store(conn), lazy)
+        except sqlite3.DatabaseError as exc:
+            err = from_sqlite(exc, path)
+            if isinstance(err, IntegrityError) or (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == 26:
+                raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({exc})",
+                                          f"{path}: not a readable delegation register ({exc})")) from None
+            raise err from None
+        return cls(path, Store(conn, path, readonly=readonly, immutable=immutable, wait=wait), lazy)
 
     @classmethod
-    def import_files(cls, path: str | Path | None, *files: str | Path) -> tuple[Registry, ImportResult]:
+    def import_files(cls, path: str | Path | None, *files: str | Path, wait: float = DEFAULT_WAIT) -> tuple[Registry, ImportResult]:
         """`import`: load files into the register at `path`, creating it if needed. A failed
         first import leaves no (empty) register file behind."""
         path = Path(path) if path is not None else default_path()
         new = not path.exists()
-        reg = cls.open(path, create=True)
+        reg = cls.open(path, create=True, wait=wait)
         try:
             return reg, reg.load(*files)
         except Exception:
@@ -141,24 +172,31 @@ class Registry(AttestMixin, DutiesMixin):
 
     # -- state ----------------------------------------------------------------------------------
     @property
+    @guarded
     def head(self) -> tuple[int, str]:
         return self.store.head()
 
+    @guarded
     def administration(self) -> m.Administration | None:
         raw = self.store.meta("administration")
         return restore(raw, m.Administration, "administration") if raw else None
 
+    def administration_id(self) -> str:
+        admin = self.administration()
+        return admin.id if admin else "onbekend"
+
+    @guarded
     def state(self, as_known_on: str | date | datetime | None = None) -> RegisterState:
-        moment = parse_moment(as_known_on)
+        moment = questions.moment(as_known_on)
         if moment is not None:
-            return self._replayed_state(moment)
+            return self._replayed_state(moment=moment)
         return self._snapshot()[1]
 
     def _snapshot(self) -> tuple:
         version = self.store.version()
         snap = self._snap
         if snap is None or snap[0] != version:
-            seq, head = self.head
+            seq, head = self.store.head()
             state = snap[1] if snap is not None and snap[2] == seq else (
                 self._lazy_state() if self.lazy else self._load_state())
             snap = self._snap = (version, state, seq, head, {})
@@ -178,11 +216,11 @@ class Registry(AttestMixin, DutiesMixin):
                 hashes[key] = digest
         return RegisterState(self.administration(), entities, hashes)
 
-    def _replayed_state(self, moment: str) -> RegisterState:
+    def _replayed_state(self, moment: str | None = None, until_seq: int | None = None) -> RegisterState:
         entities: dict[str, dict[str, object]] = {k: {} for k in MODEL}
         hashes: dict[str, str] = {}
         admin = None
-        for ev in self.store.events(until=moment, kinds=("entity.put", "administration.set")):
+        for ev in self.store.events(until=moment, until_seq=until_seq, kinds=("entity.put", "administration.set")):
             d = ev.data
             if ev.kind == "administration.set":
                 admin = structure(d, m.Administration)
@@ -192,6 +230,7 @@ class Registry(AttestMixin, DutiesMixin):
                 hashes[d["key"]] = sha256(canonical(d["data"]))
         return RegisterState(admin, entities, hashes)
 
+    @guarded
     def head_at(self, moment: str | None) -> tuple[int, str]:
         if moment is None:
             return self.head
@@ -199,12 +238,26 @@ class Registry(AttestMixin, DutiesMixin):
                                       (moment,)).fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
+    @guarded
+    def answer_at(self, q: Question, seq: int, *, exclude: str | None = None) -> Answer:
+        """The answer of the register as it stood after event `seq` (its entities and the uses
+        recorded by then, without the use `exclude`)."""
+        conn = self.store.conn
+        later = conn.execute("SELECT 1 FROM events WHERE seq > ? AND kind IN ('entity.put', 'administration.set') "
+                             "LIMIT 1", (seq,)).fetchone()
+        state = self._replayed_state(until_seq=seq) if later else self.state()
+
+        def usage(grant: str, year: int) -> Decimal:
+            return projections.used_amount(conn, grant, year, exclude=exclude, until_seq=seq)
+
+        return evaluate(state, q, usage=usage, register={"seq": seq, "head": self.store.hash_at(seq)})
+
     # -- files ----------------------------------------------------------------------------------
     def _prepare(self, paths: Iterable[str | Path], today: date | None) -> tuple[list[tuple[str, m.RegisterFile]], list[ValidationFinding]]:
         # Imported here: a `check` never needs the loader, and the CLI should start fast.
         from delegations.validate import merged_state, parse, validate
 
-        from .files import FileProblem, read_file
+        from .files import FileProblem, identifier_findings, read_file
 
         today = today or date.today()
         findings: list[ValidationFinding] = []
@@ -217,20 +270,26 @@ class Registry(AttestMixin, DutiesMixin):
             except FileProblem as exc:
                 findings.append(exc.finding)
                 continue
+            bad_ids = identifier_findings(data, name)
+            if bad_ids:
+                findings += bad_ids
+                continue
             f, problems = parse(data, name)
             findings += problems
             if f is None:
                 continue
-            found = validate(f, name, state, today)
+            found = validate(f, name, state, today) + _confusables(f, name, state)
             findings += found
             if not any(x.severity == "error" for x in found):
                 files.append((name, f))
                 state = merged_state(state, f)  # later files may refer to earlier ones
         return files, findings
 
+    @guarded
     def validate(self, *paths: str | Path, today: date | None = None) -> list[ValidationFinding]:
         return self._prepare(paths, today)[1]
 
+    @guarded
     def load(self, *paths: str | Path, today: date | None = None) -> ImportResult:
         files, findings = self._prepare(paths, today)
         errors = [f for f in findings if f.severity == "error"]
@@ -266,52 +325,26 @@ class Registry(AttestMixin, DutiesMixin):
         return ImportResult(added, changed, unchanged, findings, tx.appended)
 
     # -- questions ------------------------------------------------------------------------------
+    @guarded
     def question(self, actor: str, power: str, on: date | str | None = None, amount: Decimal | str | int | None = None,
                  budget_key: str | None = None, unit: str | None = None, document_type: str | None = None,
                  issuer: str | None = None, matter: str | None = None, entity: str = "gemeente",
-                 state: RegisterState | None = None, actor_option: str = "--actor") -> Question:
-        """A validated question; unknown ids are input errors with the closest ids suggested."""
-        state = state or self.state()
-        if isinstance(on, str) or on is None:
-            try:
-                on = parse_date(on) if on is not None else date.today()
-            except FormatProblem as exc:
-                raise InputError(Text(f"--on: verwacht {exc.expected.nl}, gevonden '{on}'",
-                                      f"--on: expected {exc.expected.en}, found '{on}'")) from None
-        if amount is not None:
-            try:
-                amount = parse_amount(amount)
-            except FormatProblem as exc:
-                raise InputError(Text(f"--amount: verwacht {exc.expected.nl}, gevonden '{amount}'",
-                                      f"--amount: expected {exc.expected.en}, found '{amount}'")) from None
-        if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
-            _known(actor_option, actor, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
-                   "person, position or organ")
-        _known("--power", power, state.catalogue.powers, "bevoegdheid", "power")
-        if unit is not None:
-            _known("--unit", unit, state.units, "organisatie-eenheid", "unit")
-        if document_type is not None:
-            _known("--document-type", document_type, state.catalogue.document_types, "documenttype", "document type")
-        if issuer is not None:
-            _known("--issuer", issuer, m.ORGANS, "orgaan", "organ")
-        if entity not in m.ENTITIES:
-            _known("--entity", entity, m.ENTITIES, "rechtspersoon", "legal entity")
-        for name, value in (("--budget-key", budget_key), ("--matter", matter)):
-            if value is not None and (not value.strip() or len(value) > 200 or "\x00" in value):
-                raise InputError(Text(f"{name}: verwacht een niet-lege waarde van hoogstens 200 tekens",
-                                      f"{name}: expected a non-empty value of at most 200 characters"))
-        return Question(actor=actor, power=power, on=on, amount=amount, budget_key=budget_key, unit=unit,
-                        document_type=document_type, issuer=issuer, matter=matter, entity=entity)
+                 state: RegisterState | None = None, actor_parameter: str = "actor") -> Question:
+        """A validated question; unknown ids are NotFoundError with the closest ids suggested."""
+        return questions.question(state or self.state(), actor, power, on, amount, budget_key, unit, document_type,
+                                  issuer, matter, entity, actor_parameter)
 
+    @guarded
     def check(self, actor: str, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
               **scope: Any) -> Answer:
-        moment = parse_moment(as_known_on)
+        moment = questions.moment(as_known_on)
         if moment is not None:
             state = self.state(moment)
             return self.ask(self.question(actor, power, on, state=state, **scope), state=state, moment=moment)
         snap = self._snapshot()  # one look at the database per check
         return self._evaluate(self.question(actor, power, on, state=snap[1], **scope), snap)
 
+    @guarded
     def ask(self, q: Question, *, state: RegisterState | None = None, moment: str | None = None) -> Answer:
         if moment is not None:
             seq, head = self.head_at(moment)
@@ -322,6 +355,7 @@ class Registry(AttestMixin, DutiesMixin):
         _, current, seq, head, used = snap
         return evaluate(state or current, q, usage=self._usage(None, used), register={"seq": seq, "head": head})
 
+    @guarded
     def check_many(self, questions: Iterable[Question]) -> list[Answer]:
         """Batch API for finance systems: one state, one register head, many answers."""
         _, state, seq, head, used = self._snapshot()
@@ -358,81 +392,174 @@ class Registry(AttestMixin, DutiesMixin):
 
         return usage
 
+    @guarded
     def who(self, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
             **scope: Any) -> list[Answer]:
-        moment = parse_moment(as_known_on)
+        moment = questions.moment(as_known_on)
         state = self.state(moment)
         base = self.question(next(iter(state.persons), "algemeen_directeur"), power, on, state=state, **scope)
-        candidates = _who_candidates(state, power)
         answers = []
-        for person in sorted(candidates):
+        for person in sorted(_who_candidates(state, power)):
             ans = self.ask(Question(person, base.power, base.on, base.amount, base.budget_key, base.unit,
                                     base.document_type, base.issuer, base.matter, base.entity), state=state, moment=moment)
             if ans.allowed:
                 answers.append(ans)
         return answers
 
+    @guarded
     def check_signature(self, *, document_type: str, issuer: str, signer: str, cosigner: str,
                         on: date | str | None = None, matter: str | None = None, entity: str = "gemeente",
                         as_known_on: str | date | datetime | None = None) -> SignatureAnswer:
-        moment = parse_moment(as_known_on)
+        moment = questions.moment(as_known_on)
         state = self.state(moment)
         scope = {"document_type": document_type, "issuer": issuer, "matter": matter, "entity": entity}
-        first = self.question(signer, "ondertekening", on, state=state, actor_option="--signer", **scope)
-        second = self.question(cosigner, "medeondertekening", first.on, state=state, actor_option="--cosigner", **scope)
+        first = self.question(signer, "ondertekening", on, state=state, actor_parameter="signer", **scope)
+        second = self.question(cosigner, "medeondertekening", first.on, state=state, actor_parameter="cosigner", **scope)
         return pair(state, self.ask(first, state=state, moment=moment), self.ask(second, state=state, moment=moment))
 
-    # -- uses -----------------------------------------------------------------------------------
-    def record_use(self, answer: Answer, reference: str, jti: str | None = None) -> Answer:
-        """Record one exercise of an allowed answer; idempotent per reference.
+    # -- uses and attestations ------------------------------------------------------------------
+    @guarded
+    def exercise(self, question: Question, reference: str, *, attest: bool = False, exp: int | None = None) -> Exercise:
+        """Check, record the use and, with `attest`, issue its attestation: one transaction.
+        Idempotent per reference (a replay returns the recorded outcome); other content under the
+        same reference is a ConflictError; a refusal is recorded once and returns recorded=False."""
+        from .uses import exercise
 
-        The check is repeated inside the write transaction, so two processes can never together
-        exceed a yearly ceiling. Returns the answer that was recorded (or the refusal)."""
-        if not reference or len(reference) > 200 or "\x00" in reference:
-            raise InputError(Text("--record: verwacht een niet-lege referentie van hoogstens 200 tekens",
-                                  "--record: expected a non-empty reference of at most 200 characters"))
-        q = answer.question
+        result = exercise(self, question, reference, attest=attest, exp=exp)
+        self.last_jti = result.jti or self.last_jti
+        return result
+
+    def record_use(self, answer: Answer, reference: str) -> Answer:
+        """Record one exercise of an allowed answer (`exercise` without an attestation); returns
+        the answer that was recorded (or the refusal)."""
+        return self.exercise(answer.question, reference).answer
+
+    @guarded
+    def attest(self, answer: Answer, *, exp: int | None = None, passphrase: bytes | None = None) -> str:
+        """Sign `answer` with the active key and record the issuance (with the token) as an event."""
+        from . import attest as attestations
+
+        signer = self.keys.signer(passphrase)
+        jti = attestations.new_jti()
+        issuer = self.administration_id()
         with self.store.transaction() as tx:
-            row = tx.execute("SELECT seq FROM uses WHERE reference = ?", (reference,)).fetchone()
-            # The use itself must not count against its own re-check (idempotent replays).
-            conn = tx.conn
+            token = attestations.issue(tx, answer, signer, jti, issuer, exp)
+        self.last_jti = jti
+        return token
 
-            def usage(grant: str, year: int) -> Decimal:
-                return projections.used_amount(conn, grant, year, exclude=reference)
+    @staticmethod
+    def new_jti() -> str:
+        from . import attest as attestations
 
-            fresh = evaluate(self.state(), q, usage=usage, register={"seq": tx.seq, "head": tx.prev})
-            payload = _use_payload(q, fresh, reference, jti)
-            if row is not None:
-                old = json.loads(tx.execute("SELECT payload FROM events WHERE seq = ?", (row[0],)).fetchone()[0])
-                if _same_use(old, payload):
-                    return fresh
-                raise InputError(Text(f"Referentie {reference} is al vastgelegd met andere inhoud.",
-                                      f"Reference {reference} was already recorded with other content."))
-            if not fresh.allowed:
-                # A refused attempt is evidence too (the annual report counts them); once per reference.
-                seen = tx.execute("SELECT 1 FROM refusals WHERE reference = ?", (reference,)).fetchone()
-                if seen is None:
-                    ev = tx.append("use.refused", {**payload, "codes": sorted({r.code for r in fresh.reasons}),
-                                                   "grants": sorted({r.grant for r in fresh.reasons if r.grant})})
-                    projections.apply(tx.conn, ev)
-                return fresh
-            ev = tx.append("use.recorded", payload)
-            projections.apply(tx.conn, ev)
-        return fresh
+        return attestations.new_jti()
+
+    @guarded
+    def verify_against_register(self, token: str, claims: dict[str, Any]) -> dict[str, Any]:
+        """For a token whose signature verified: issued here? head and decisions here? the same
+        answer from the register as it stood at the cited seq? (and today, informational)"""
+        from . import attest as attestations
+
+        return attestations.verify_against_register(self, token, claims)
+
+    # -- keys and checkpoints -------------------------------------------------------------------
+    @property
+    def key_store(self):
+        return self.keys.key_store
+
+    @guarded
+    def keys_new(self, passphrase: bytes | None = None) -> str:
+        return self.keys.new(passphrase)
+
+    @guarded
+    def keys_list(self) -> list[dict[str, Any]]:
+        return self.keys.list()
+
+    @guarded
+    def keys_retire(self, kid: str) -> bool:
+        return self.keys.retire(kid)
+
+    @guarded
+    def keys_activate(self, kid: str) -> None:
+        self.keys.activate(kid)
+
+    def _active_kid(self) -> str | None:
+        return self.keys.active_kid()
+
+    @guarded
+    def jwks(self) -> dict[str, Any]:
+        return self.keys.jwks()
+
+    @guarded
+    def checkpoint(self) -> dict[str, Any]:
+        """A signed checkpoint (administration, seq, head, time) for publication."""
+        from . import checkpoints
+
+        return checkpoints.issue(self)
+
+    # -- duties and reports ---------------------------------------------------------------------
+    @guarded
+    def duties(self, on: date | str | None = None, grant: str | None = None) -> list[dict[str, Any]]:
+        from . import duties
+
+        return duties.list_duties(self.state(), self.store.conn, on, grant)
+
+    @guarded
+    def duty_done(self, grant: str, period: str, on: date | str, reference: str, to: str | None = None) -> Event | None:
+        from . import duties
+
+        return duties.record_done(self.store, self.state(), grant, period, on, reference, to)
+
+    @guarded
+    def period_report(self, grant: str, period: str, on: date | str | None = None, lang: str = "nl") -> dict[str, Any]:
+        from . import duties
+
+        return duties.period_report(self, grant, period, on, lang)
+
+    @guarded
+    def annual_report(self, year: int, lang: str = "nl", as_of: date | str | None = None) -> dict[str, Any]:
+        from . import duties
+
+        return duties.annual_report(self, year, lang, as_of)
+
+    def render_report(self, report: dict[str, Any], fmt: str = "html", lang: str = "nl") -> str:
+        from . import duties
+
+        return duties.render(report, fmt, lang)
+
+    def write_report(self, report: dict[str, Any], fmt: str, lang: str, out: str | Path, force: bool = False) -> Path:
+        return self.write_output(out, self.render_report(report, fmt, lang), force=force)
+
+    def write_output(self, out: str | Path, text: str, *, force: bool = False, parameter: str = "out") -> Path:
+        """Write a file atomically, never onto the register, its -wal/-shm or the key directory,
+        never through a symlink, never over an existing file unless `force`."""
+        from .output import write_text
+
+        return write_text(out, text, register=self.path, key_directory=self.key_store.directory, force=force,
+                          parameter=parameter)
+
+    def demo_report(self, lang: str = "nl") -> str:
+        path = self.write_report(self.annual_report(2025, lang), "html", lang, Path.cwd() / "delegaties-rapport-2025.html",
+                                 force=True)
+        return (f"Annual report 2025 written to {path} (open it in a browser; it prints on A4)." if lang == "en" else
+                f"Jaarrapport 2025 geschreven naar {path} (open het in een browser; het drukt af op A4).")
 
     # -- revocation, reading --------------------------------------------------------------------
+    @guarded
     def revoke(self, target: str, effective_from: date | str, by: str, reason: str | None = None) -> Event | None:
         state = self.state()
+        target = questions.normalize(target) if isinstance(target, str) else target
+        by = questions.identifier(by, "by", what=("besluitreferentie", "decision reference"))
         if target not in state.decisions and target not in state.grants:
-            suggestion = _suggest(target, list(state.decisions) + list(state.grants))
-            raise InputError(Text(f"--target: '{target}' is geen gekend besluit of delegatie{suggestion.nl}",
-                                  f"--target: '{target}' is not a known decision or grant{suggestion.en}"))
+            s = questions.suggest(target, list(state.decisions) + list(state.grants))
+            raise NotFoundError(Text(f"'{target}' is geen gekend besluit of delegatie{s.nl}",
+                                     f"'{target}' is not a known decision or grant{s.en}"), parameter="target")
+        when = questions.day(effective_from, "from")
         try:
-            rev = structure({"target": target, "effective_from": effective_from if isinstance(effective_from, str)
-                             else effective_from.isoformat(), "by": by, "reason": reason}, m.Revocation)
+            rev = structure({"target": target, "effective_from": when.isoformat() if when else None, "by": by,
+                             "reason": reason}, m.Revocation)
         except Exception:  # noqa: BLE001
-            raise InputError(Text("--from: verwacht een datum JJJJ-MM-DD; --by: een besluitreferentie",
-                                  "--from: expected a date YYYY-MM-DD; --by: a decision reference")) from None
+            raise InputError(Text("verwacht een reden van afdrukbare tekst", "expected a reason of printable text"),
+                             parameter="reason") from None
         data = unstructure(rev)
         with self.store.transaction() as tx:
             row = tx.execute("SELECT sha256 FROM entities WHERE kind = 'revocation' AND key = ?", (target,)).fetchone()
@@ -444,79 +571,86 @@ class Registry(AttestMixin, DutiesMixin):
         return ev
 
     def history(self) -> Iterator[Event]:
-        return self.store.events()
+        try:
+            yield from self.store.events()
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, self.path) from None
 
+    @guarded
     def show(self, ident: str) -> dict[str, Any]:
-        state = self.state()
-        for kind in ("decision", "position", "person", "unit", "rule", "power"):
-            obj = state.entities(kind).get(ident)
-            if obj is not None:
-                return {"kind": kind, "id": ident, "data": unstructure(obj), "versions": self._versions(kind, ident)}
-        if ident in state.grants:
-            g, d = state.grants[ident]
-            rev = state.revocation_of(ident) or state.revocation_of(d.id)
-            return {"kind": "grant", "id": ident, "decision": d.id, "data": unstructure(g),
-                    "revocation": unstructure(rev) if rev else None}
-        cat = state.catalogue
-        if ident in cat.rules:
-            return {"kind": "rule", "id": ident, "data": unstructure(cat.rules[ident]), "packaged": True}
-        if ident in cat.powers:
-            return {"kind": "power", "id": ident, "data": unstructure(cat.powers[ident]), "packaged": True}
-        known = list(state.decisions) + list(state.grants) + list(state.positions) + list(state.persons) + list(cat.rules)
-        s = _suggest(ident, known)
-        raise InputError(Text(f"'{ident}' niet gevonden in het register{s.nl}", f"'{ident}' not found in the register{s.en}"))
+        from .reading import show
 
-    def _versions(self, kind: str, key: str) -> list[dict[str, Any]]:
-        out = []
-        for ev in self.store.events(kinds=("entity.put",)):
-            d = ev.data
-            if d["kind"] == kind and d["key"] == key:
-                out.append({"seq": ev.seq, "recorded_at": ev.recorded_at, "file": d.get("file"),
-                            "sha256": sha256(canonical(d["data"]))})
-        return out
+        return show(self, ident)
 
+    @guarded
     def list(self, active_on: date | str | None = None) -> list[dict[str, Any]]:
-        state = self.state()
-        on = active_on
-        if isinstance(active_on, str):
-            try:
-                on = parse_date(active_on)
-            except FormatProblem as exc:
-                raise InputError(Text(f"--active-on: verwacht {exc.expected.nl}, gevonden '{active_on}'",
-                                      f"--active-on: expected {exc.expected.en}, found '{active_on}'")) from None
-        out = []
-        for d in sorted(state.decisions.values(), key=lambda d: (d.decided_on, d.id)):
-            rev = state.revocation_of(d.id)
-            if on is not None and not (m.covers(d.effective_from, d.effective_until, on) and (rev is None or rev.effective_from > on)):
-                continue
-            grants = []
-            for g in d.grants:
-                grev = state.revocation_of(g.id) or rev
-                if on is not None and grev is not None and grev.effective_from <= on:
-                    continue
-                grants.append({"id": g.id, "to": g.to, "powers": list(g.powers),
-                               "revoked_from": grev.effective_from.isoformat() if grev else None})
-            if on is not None and not grants:
-                continue  # every grant of the decision is revoked by then
-            out.append({"id": d.id, "title": d.title, "by": d.by, "legal_basis": d.legal_basis,
-                        "effective_from": d.effective_from.isoformat(),
-                        "effective_until": d.effective_until.isoformat() if d.effective_until else None,
-                        "revoked_from": rev.effective_from.isoformat() if rev else None, "grants": grants})
-        return out
+        from .reading import decisions
+
+        return decisions(self.state(), questions.day(active_on, "active_on"))
 
     # -- integrity ------------------------------------------------------------------------------
-    def fsck(self) -> list[Text]:
-        """Problems found (empty: the chain and every projection verify)."""
+    @guarded
+    def fsck(self, expect: Iterable[str | tuple[int, str]] = (), checkpoints_: Iterable[str | Path] = (),
+             jwks: dict[str, Any] | None = None) -> list[Text]:
+        """Problems found (empty: the chain, every projection and the schema verify, and the
+        register still contains every published point: `expect` as "SEQ:HEAD" or (seq, head),
+        `checkpoints_` as files from `checkpoint`, verified with `jwks` or the register's own)."""
+        from . import checkpoints
         from .fsck import fsck
 
-        return fsck(self.store)
+        points = []
+        for item in expect:
+            seq, head = checkpoints.parse_expect(item) if isinstance(item, str) else item
+            points.append((seq, head, Text(f"het verwachte punt {seq}", f"the expected point {seq}")))
+        files = list(checkpoints_)
+        if files:
+            keys = jwks if jwks is not None else self.jwks()
+            admin = self.administration()
+            for path in files:
+                c = checkpoints.read(path, keys, admin.id if admin else None)
+                points.append((c["seq"], c["head"], Text(f"checkpoint {path} ({c['time']})", f"checkpoint {path} ({c['time']})")))
+        return fsck(self.store, tuple(points))
+
+
+def _create(path: Path, mode: int) -> None:
+    try:
+        create_file(path, mode)
+        schema.init_file(path)
+    except OSError as exc:
+        raise InputError(Text(f"{path}: kan het register niet aanmaken ({exc.strerror})",
+                              f"{path}: cannot create the register ({exc.strerror})"), parameter="db") from None
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, path) from None
+
+
+def _upgraded(path: Path, conn: sqlite3.Connection, readonly: bool, wait: float) -> sqlite3.Connection:
+    """A register made by an older version is upgraded on first open with write access (a
+    reader opens a second, short-lived connection for it when the file allows; else it reads
+    the old form)."""
+    from .store import connect
+
+    writer = conn
+    if readonly:
+        try:
+            writer = connect(path, readonly=False, wait=wait)
+        except sqlite3.Error:
+            return conn
+    try:
+        schema.upgrade(path, writer)
+    except (sqlite3.Error, RegistryError):
+        if not readonly:
+            raise
+    finally:
+        if writer is not conn:
+            writer.close()
+    return conn
 
 
 def _creatable(path: Path) -> None:
     parent = path.resolve().parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise InputError(Text(f"{path}: de map {parent} bestaat niet of is niet schrijfbaar",
-                              f"{path}: the directory {parent} does not exist or is not writable"))
+                              f"{path}: the directory {parent} does not exist or is not writable"), parameter="db")
 
 
 def _sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
@@ -526,21 +660,21 @@ def _sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
             ("revocation", f.revocations), ("conflict", f.conflicts)]
 
 
-def _suggest(value: str, known: Iterable[str]) -> Text:
-    known = list(known)
-    lowered = {k.lower(): k for k in known}
-    close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=3, cutoff=0.5)]
-    if not close:
-        return Text("", "")
-    joined = ", ".join(close)
-    return Text(f"; bedoelde u: {joined}?", f"; did you mean: {joined}?")
+def _confusables(f: m.RegisterFile, name: str, state: RegisterState) -> list[ValidationFinding]:
+    """A warning for each new id that looks like another id (same confusable skeleton)."""
+    from delegations.identifiers import confusable_pairs
+    from delegations.validate import ValidationFinding
 
-
-def _known(option: str, value: str, known, what_nl: str, what_en: str) -> None:
-    if value not in known:  # a set or dict: O(1); the list for suggestions is built only on failure
-        s = _suggest(value, known)
-        raise InputError(Text(f"{option}: '{value}' is geen gekende {what_nl}{s.nl}",
-                              f"{option}: '{value}' is not a known {what_en}{s.en}"))
+    new = [(f"{section}[{i}].id", x.id) for section, items in (("persons", f.persons), ("positions", f.positions),
+                                                                ("units", f.units), ("decisions", f.decisions))
+           for i, x in enumerate(items)]
+    new += [(f"decisions[{i}].grants[{j}].id", g.id) for i, d in enumerate(f.decisions) for j, g in enumerate(d.grants)]
+    existing = [*state.persons, *state.positions, *state.units, *state.decisions, *state.grants]
+    where = dict((ident, path) for path, ident in new)
+    return [ValidationFinding("CONFUSABLE_ID", name, where[a], Text(
+        f"'{a}' lijkt op '{b}' (dezelfde tekens voor het oog, andere letters); kijk na of dit dezelfde bedoeld is",
+        f"'{a}' looks like '{b}' (the same to the eye, other letters); check whether the same one is meant"))
+        for a, b in confusable_pairs([ident for _p, ident in new], existing)]
 
 
 def _who_candidates(state: RegisterState, power: str) -> set[str]:
@@ -560,17 +694,3 @@ def _who_candidates(state: RegisterState, power: str) -> set[str]:
     persons = {p for p in principals if p in state.persons}
     persons |= {a.person for p in positions for a in state.appointments_by_position.get(p, ())}
     return persons
-
-
-def _use_payload(q: Question, answer: Answer, reference: str, jti: str | None) -> dict[str, Any]:
-    grants = sorted({s.grant.id for c in answer.chains[:1] for s in c if hasattr(s, "grant")})
-    return {"reference": reference, "on": q.on.isoformat(), "actor": q.actor, "power": q.power,
-            "amount": money(q.amount), "budget_key": q.budget_key, "unit": q.unit,
-            "matter": q.matter, "grants": grants, "jti": jti}
-
-
-def _same_use(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    keys = ("on", "actor", "power", "budget_key", "unit", "matter")
-    same_amount = (old.get("amount") is None) == (new.get("amount") is None) and (
-        old.get("amount") is None or Decimal(old["amount"]) == Decimal(new["amount"]))
-    return same_amount and all(old.get(k) == new.get(k) for k in keys)

@@ -20,6 +20,7 @@ from typing import Any
 from delegations import model as m
 from delegations import periods as pd
 from delegations.catalogue import power_covers
+from delegations.identifiers import printable
 from delegations.state import RegisterState
 from delegations.texts import nl_amount
 
@@ -92,7 +93,7 @@ _MD = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": 
 
 def md_escape(value: Any) -> str:
     """Every value printed by a Markdown template: no HTML, no table breaks, no links."""
-    return "" if value is None else str(value).translate(_MD)
+    return "" if value is None else printable(str(value)).translate(_MD)
 
 
 def md_data(value: Any) -> Any:

@@ -1,27 +1,37 @@
 """The SQLite store: an append-only, hash-chained event log plus projections.
 
 Every event's hash covers its sequence number, time stamp, kind, payload bytes and the hash of
-its predecessor, so changing, deleting or reordering any event breaks the chain. Projections
+its predecessor, so changing or reordering any event breaks the chain; cutting the log short
+keeps a valid chain, which only a published checkpoint reveals (`checkpoints.py`). Projections
 are derived tables that `fsck` rebuilds from the events and compares.
 
-Reads use the stdlib `sqlite3` (fast CLI start); schema creation uses sqlite-utils.
+Readers open the file read-only (`mode=ro`), so a clerk without write permission, or a copy on a
+read-only file system, can be read. Writers wait a bounded time for the lock, refuse a clock that
+runs behind the log, and turn every SQLite failure into a library error naming its cause.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
+from delegations.texts import Text
+
+from .errors import UnavailableError, from_sqlite
+
 GENESIS = "sha256:" + "0" * 64
-SCHEMA_VERSION = "1"
+DEFAULT_WAIT = 10.0  # seconds a writer waits for the lock before it says the register is busy
+CLOCK_SKEW = timedelta(seconds=60)  # how far the clock may run behind the last event
+FILE_MODE = 0o600  # register, WAL and SHM (SQLite gives the -wal/-shm files the register's mode)
 
 
 def canonical(obj: Any) -> str:
@@ -39,7 +49,12 @@ def event_hash(seq: int, recorded_at: str, kind: str, payload: str, prev: str) -
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The library's one clock (time.time(), so a test can move it)."""
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
+def stamp_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @frozen
@@ -60,64 +75,72 @@ class Event:
         return datetime.fromisoformat(self.recorded_at)
 
 
-def create_schema(db) -> None:
-    """Create every table and trigger on a sqlite_utils.Database (file or in memory)."""
-    with db.conn:
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-        db["events"].create({"seq": int, "recorded_at": str, "kind": str, "payload": str, "prev": str, "hash": str},
-                            pk="seq", not_null={"recorded_at", "kind", "payload", "prev", "hash"}, if_not_exists=True)
-        db["entities"].create({"kind": str, "key": str, "data": str, "sha256": str, "seq": int},
-                              pk=("kind", "key"), if_not_exists=True)
-        db["uses"].create({"reference": str, "on": str, "year": int, "actor": str, "power": str, "amount": str,
-                           "budget_key": str, "unit": str, "matter": str, "grants": str, "jti": str, "seq": int},
-                          pk="reference", if_not_exists=True)
-        db["use_grants"].create({"reference": str, "grant": str, "year": int, "amount": str},
-                                pk=("reference", "grant"), if_not_exists=True)
-        db["use_grants"].create_index(["grant", "year"], if_not_exists=True)
-        db["refusals"].create({"reference": str, "on": str, "year": int, "actor": str, "power": str, "amount": str,
-                               "codes": str, "grants": str, "seq": int}, pk="reference", if_not_exists=True)
-        db["uses"].create_index(["year"], if_not_exists=True)
-        for name, table in (("events", "events"),):
-            db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {table} "
-                            "BEGIN SELECT RAISE(ABORT, 'het gebeurtenissenlog is alleen-toevoegen'); END")
-            db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {table} "
-                            "BEGIN SELECT RAISE(ABORT, 'het gebeurtenissenlog is alleen-toevoegen'); END")
-        db["grant_index"].create({"grant": str, "decision": str, "recipient": str}, pk="grant", if_not_exists=True)
-        db["grant_index"].create_index(["recipient"], if_not_exists=True)
-        db["grant_index"].create_index(["decision"], if_not_exists=True)
-        db.conn.execute("CREATE INDEX IF NOT EXISTS entities_appointment_position ON entities "
-                        "(json_extract(data, '$.position')) WHERE kind = 'appointment'")
-        db["meta"].insert({"key": "schema", "value": SCHEMA_VERSION}, replace=True)
-        for extra in EXTRA_TABLES:
-            extra(db)
+def create_file(path: Path, mode: int = FILE_MODE) -> None:
+    """An empty register file with exactly `mode`, whatever the umask, never through a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, mode)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
-# Projections added by other modules (keys, attestations, duties) register their tables here.
-EXTRA_TABLES: list = []
+def _uri(path: Path, **params: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    # SQLite decodes %HH in a URI: escape what would end the path or start an escape.
+    name = str(Path(path).absolute()).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return "file:" + name + "?" + query
 
 
-def init_file(path: Path) -> None:
-    import sqlite_utils
-
-    db = sqlite_utils.Database(path)
-    db.conn.execute("PRAGMA journal_mode=WAL")
-    create_schema(db)
-    db.conn.close()
-
-
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    uri = f"file:{path}?mode={'ro' if readonly else 'rw'}"
-    conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=30000")
+def connect(path: Path, readonly: bool = False, wait: float = DEFAULT_WAIT, immutable: bool = False) -> sqlite3.Connection:
+    params = {"mode": "ro" if readonly else "rw"}
+    if immutable:
+        params["immutable"] = "1"
+    conn = sqlite3.connect(_uri(path, **params), uri=True, timeout=wait, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
     conn.execute("PRAGMA foreign_keys=ON")
     if not readonly:
         conn.execute("PRAGMA synchronous=FULL")
     return conn
 
 
+def _probe(conn: sqlite3.Connection) -> None:
+    conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+
+
+def _wal_is_empty(path: Path) -> bool:
+    try:
+        return os.stat(f"{path}-wal").st_size == 0
+    except FileNotFoundError:
+        return True
+
+
+def open_connection(path: Path, readonly: bool, wait: float) -> tuple[sqlite3.Connection, bool]:
+    """(connection, immutable). A reader that may not create the -shm file (no write permission on
+    the directory, a full disk) reads the file as immutable when no -wal holds committed data that
+    is not yet in the main file; with a -wal present, SQLite reads through it read-only."""
+    conn = connect(path, readonly, wait)
+    try:
+        _probe(conn)
+        return conn, False
+    except sqlite3.OperationalError as exc:
+        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        conn.close()
+        if not (readonly and primary in (8, 10, 13, 14) and _wal_is_empty(path)):
+            raise
+    conn = connect(path, readonly=True, wait=wait, immutable=True)
+    _probe(conn)
+    return conn, True
+
+
 class Store:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, path: Path | str = "", readonly: bool = False, immutable: bool = False,
+                 wait: float = DEFAULT_WAIT):
         self.conn = conn
+        self.path = Path(path) if path else Path("")
+        self.readonly = readonly
+        self.immutable = immutable
+        self.wait = wait
         self.writes = 0  # commits through this connection (PRAGMA data_version only sees other connections')
 
     def version(self) -> tuple[int, int]:
@@ -129,12 +152,25 @@ class Store:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
-    def events(self, until: str | None = None, kinds: tuple[str, ...] | None = None) -> Iterator[Event]:
+    def hash_at(self, seq: int) -> str | None:
+        if seq == 0:
+            return GENESIS
+        row = self.conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    def events(self, until: str | None = None, kinds: tuple[str, ...] | None = None,
+               until_seq: int | None = None, after_seq: int | None = None) -> Iterator[Event]:
         sql, args = "SELECT seq, recorded_at, kind, payload, prev, hash FROM events", []
         where = []
         if until is not None:
             where.append("recorded_at <= ?")
             args.append(until)
+        if until_seq is not None:
+            where.append("seq <= ?")
+            args.append(until_seq)
+        if after_seq is not None:
+            where.append("seq > ?")
+            args.append(after_seq)
         if kinds:
             where.append(f"kind IN ({','.join('?' * len(kinds))})")
             args += list(kinds)
@@ -142,6 +178,11 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         for row in self.conn.execute(sql + " ORDER BY seq", args):
             yield Event(*row)
+
+    def event(self, seq: int) -> Event | None:
+        row = self.conn.execute("SELECT seq, recorded_at, kind, payload, prev, hash FROM events WHERE seq = ?",
+                                (seq,)).fetchone()
+        return Event(*row) if row else None
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -153,7 +194,8 @@ class Store:
 
 
 class Transaction:
-    """BEGIN IMMEDIATE ... COMMIT: one writer at a time, appends see a stable head."""
+    """BEGIN IMMEDIATE ... COMMIT: one writer at a time, appends see a stable head. One
+    transaction is one moment: every event in it carries the same time stamp."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -161,45 +203,91 @@ class Transaction:
         self.appended: list[Event] = []
 
     def __enter__(self) -> Transaction:
-        delay = 0.01
-        for _ in range(200):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.25)
-        else:
-            self.conn.execute("BEGIN IMMEDIATE")
-        self.seq, self.prev = self.store.head()
-        row = self.conn.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self.last_stamp = row[0] if row else ""
-        self.stamp: str | None = None
+        store = self.store
+        if store.readonly:
+            raise UnavailableError(Text(f"{store.path}: het register is alleen-lezen geopend; er is niets geschreven",
+                                        f"{store.path}: the register was opened read-only; nothing was written"),
+                                   code="READ_ONLY")
+        self._begin()
+        try:
+            self.seq, self.prev = store.head()
+            row = self.conn.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            self.last_stamp = row[0] if row else ""
+            now = utcnow()
+            if self.last_stamp and now < datetime.fromisoformat(self.last_stamp) - CLOCK_SKEW:
+                # Stamps never go backwards (so "as known at T" is a prefix of the log): a clock far
+                # behind would freeze every later event at the last stamp. Refuse instead.
+                raise UnavailableError(Text(
+                    f"de systeemklok ({stamp_of(now)}) loopt achter op de laatste gebeurtenis van het register "
+                    f"({self.last_stamp}); zet de klok juist; er is niets geschreven",
+                    f"the system clock ({stamp_of(now)}) is behind the register's last event ({self.last_stamp}); "
+                    "set the clock right; nothing was written"), code="CLOCK_BEHIND")
+            self.stamp = max(stamp_of(now), self.last_stamp)
+        except BaseException:
+            self._rollback()
+            raise
         return self
+
+    def _begin(self) -> None:
+        deadline = time.monotonic() + self.store.wait
+        delay = 0.01
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")  # the busy timeout waits up to `wait` inside SQLite
+                return
+            except sqlite3.OperationalError as exc:
+                primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+                if primary not in (5, 6) or time.monotonic() >= deadline:
+                    raise self._error(exc) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+
+    def _error(self, exc: sqlite3.Error):
+        err = from_sqlite(exc, self.store.path)
+        if err.code == "BUSY":
+            err = UnavailableError(Text(
+                f"{self.store.path}: het register is bezet: een andere schrijver hield het slot langer vast dan "
+                f"{self.store.wait:g} s (kies een langere wachttijd met --wait); er is niets geschreven",
+                f"{self.store.path}: the register is busy: another writer held the lock longer than {self.store.wait:g} s "
+                "(choose a longer wait with --wait); nothing was written"), code="BUSY")
+        return err
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back by itself (disk full, I/O error): then there is nothing to undo.
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise self._error(error) from None
             self.store.writes += 1
-        else:
-            self.conn.execute("ROLLBACK")
+            return
+        self._rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise self._error(exc) from None
 
-    def append(self, kind: str, payload: dict[str, Any], recorded_at: datetime | None = None) -> Event:
+    @property
+    def iat(self) -> int:
+        """The transaction's moment as a NumericDate (whole seconds, rounded down)."""
+        return int(datetime.fromisoformat(self.stamp).timestamp())
+
+    def append(self, kind: str, payload: dict[str, Any]) -> Event:
         self.seq += 1
-        if recorded_at is not None or self.stamp is None:
-            stamp = (recorded_at or utcnow()).astimezone(UTC).isoformat(timespec="microseconds")
-            # Time stamps never go backwards, so "as known at T" is a prefix of the log; and one
-            # transaction is one moment, so no moment ever sees half of an import.
-            self.stamp = max(stamp, self.last_stamp)
-        stamp = self.last_stamp = self.stamp
+        stamp = self.stamp
         body = canonical(payload)
         h = event_hash(self.seq, stamp, kind, body, self.prev)
         self.conn.execute("INSERT INTO events (seq, recorded_at, kind, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?)",
                           (self.seq, stamp, kind, body, self.prev, h))
         event = Event(self.seq, stamp, kind, body, self.prev, h)
         self.prev = h
+        self.last_stamp = stamp
         self.appended.append(event)
         return event
 

@@ -27,6 +27,7 @@ from jwcrypto import jwt as jwcrypto_jwt
 from delegations.attestation import (
     CODES,
     AttestationError,
+    attested_answer,
     build_claims,
     canonical_json,
     jwk_thumbprint,
@@ -164,7 +165,7 @@ def test_build_claims_layout() -> None:
         "iat": 5,
         "jti": "j",
         "question": answer["question"],
-        "answer": answer,
+        "answer": attested_answer(answer),  # without texts (see tests/test_evidence_tokens.py)
         "register": {"seq": 1, "head": "h"},
     }
     assert build_claims(answer, iss="i", sub="s", jti="j", iat=5, exp=9, register={})["exp"] == 9

@@ -104,8 +104,8 @@ def test_duty_done_is_an_event_and_changes_the_status(example_db: Path) -> None:
     ("AD-2025-0007/1", "2025-Q1", "2025-04-08", "N", "month"),  # monthly duty, quarterly period
     ("AD-2025-0007/2", "2025-Q4", "2026-01-08", "N", "2025-Q4"),  # revoked from 1 October
     ("AD-2025-0007/1", "2025-M02", "2025-02-20", "N", "2025-02-28"),  # before the period ended
-    ("AD-2025-0007/1", "2025-M02", "2025-03-08", "", "--ref"),
-    ("AD-2025-0007/1", "2025-M02", "8 maart", "N", "--on"),
+    ("AD-2025-0007/1", "2025-M02", "2025-03-08", "", "reference: "),  # the library names its parameters
+    ("AD-2025-0007/1", "2025-M02", "8 maart", "N", "on: "),
     ("AD-2025-0007/1", "notify", "2025-03-08", "N", "notify"),  # AD-2025-0007 has no rule that demands a notice
     ("AD-2025-0007/1", "BB-2025-0001", "2025-03-08", "N", "BB-2025-0001"),  # not a use of this grant
 ])
@@ -115,7 +115,7 @@ def test_duty_done_refuses_what_is_not_a_duty(example_db: Path, grant_id: str, p
         seq = reg.head[0]
         with pytest.raises(InputError) as exc:
             reg.duty_done(grant_id, period, on, ref)
-        assert needle in exc.value.text.nl and needle in exc.value.text.en
+        assert needle in exc.value.message("nl") and needle in exc.value.message("en")
         assert reg.head[0] == seq
 
 

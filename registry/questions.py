@@ -1,0 +1,143 @@
+"""Parameters of library calls, validated: a `Question` with known ids, dates, moments, amounts
+and references. Errors name the parameter (`actor`, `amount`, `as_known_on`); the front ends
+show it under their own name for it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from delegations import model as m
+from delegations.answer import Question
+from delegations.converter import FormatProblem, parse_amount, parse_date
+from delegations.identifiers import identifier_problem, normalize, printable
+from delegations.state import RegisterState
+from delegations.texts import Text
+
+from .errors import InputError, NotFoundError
+
+MAX_REFERENCE = 200
+# A use may be recorded for today in any time zone of the administration, not for a later day.
+FUTURE_SKEW = timedelta(days=1)
+
+
+def suggest(value: str, known: Iterable[str]) -> Text:
+    known = list(known)
+    lowered = {k.lower(): k for k in known}
+    close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=3, cutoff=0.5)]
+    if not close:
+        return Text("", "")
+    joined = ", ".join(close)
+    return Text(f"; bedoelde u: {joined}?", f"; did you mean: {joined}?")
+
+
+def must_know(parameter: str, value: str, known: Any, what_nl: str, what_en: str) -> None:
+    if value not in known:  # a set or dict: O(1); the list for suggestions is built only on failure
+        s = suggest(value, known) if isinstance(value, str) and len(value) <= MAX_REFERENCE else Text("", "")
+        shown = printable(value if len(value) <= MAX_REFERENCE else value[:60] + "...")
+        raise NotFoundError(Text(f"'{shown}' is geen gekende {what_nl}{s.nl}", f"'{shown}' is not a known {what_en}{s.en}"),
+                            parameter=parameter)
+
+
+def known_id(value: Any, parameter: str, known: Any, what_nl: str, what_en: str) -> str:
+    """An id that must be one of `known`: NFC-normalised, then looked up (an id with characters
+    the register refuses can never be known, so it gets the same answer as any unknown id)."""
+    if not isinstance(value, str):
+        raise InputError(Text("verwacht tekst", "expected text"), parameter=parameter)
+    value = normalize(value)
+    must_know(parameter, value, known, what_nl, what_en)
+    return value
+
+
+def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: tuple[str, str] = ("waarde", "value")) -> str:
+    """A reference given by a caller: text, NFC, printable, not empty, bounded."""
+    expected = (f"verwacht een niet-lege {what[0]} van hoogstens {limit} tekens (afdrukbaar)",
+                f"expected a non-empty {what[1]} of at most {limit} characters (printable)")
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise InputError(Text(*expected), parameter=parameter)
+    value = normalize(value)
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InputError(Text(f"{expected[0]} ({problem.nl})", f"{expected[1]} ({problem.en})"), parameter=parameter)
+    return value
+
+
+def day(value: date | str | None, parameter: str, exact: bool = False) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    try:
+        return parse_date(value)
+    except FormatProblem as exc:
+        nl, en = (exc.expected.nl, exc.expected.en) if exact else ("een datum JJJJ-MM-DD", "a date YYYY-MM-DD")
+        raise InputError(Text(f"verwacht {nl}, gevonden '{printable(str(value))[:60]}'",
+                              f"expected {en}, found '{printable(str(value))[:60]}'"), parameter=parameter) from None
+
+
+def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        found = parse_amount(value)
+    except FormatProblem as exc:
+        raise InputError(Text(f"verwacht {exc.expected.nl}, gevonden '{value}'", f"expected {exc.expected.en}, found '{value}'"),
+                         parameter=parameter) from None
+    return found.copy_abs() if found.is_zero() else found  # "-0" is 0.00, not -0.00
+
+
+def moment(value: str | date | datetime | None, parameter: str = "as_known_on") -> str | None:
+    """A moment of knowledge as a UTC ISO string; a bare date means the end of that day."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+            if not 1800 <= value.year <= 2999:
+                raise ValueError(value)
+        except ValueError:
+            raise InputError(Text(f"verwacht een datum JJJJ-MM-DD of tijdstip JJJJ-MM-DDTUU:MM[:SS][+00:00], gevonden '{value}'",
+                                  f"expected a date YYYY-MM-DD or a time stamp YYYY-MM-DDTHH:MM[:SS][+00:00], found '{value}'"),
+                             parameter=parameter) from None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59, 999999), tzinfo=UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def question(state: RegisterState, actor: str, power: str, on: date | str | None = None,
+             amount_: Decimal | str | int | None = None, budget_key: str | None = None, unit: str | None = None,
+             document_type: str | None = None, issuer: str | None = None, matter: str | None = None,
+             entity: str = "gemeente", actor_parameter: str = "actor") -> Question:
+    """A validated question; unknown ids are NotFoundError with the closest ids suggested."""
+    on = day(on, "on", exact=True) or date.today()
+    value = amount(amount_)
+    actor = normalize(actor) if isinstance(actor, str) else actor
+    if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
+        known_id(actor, actor_parameter, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
+                 "person, position or organ")
+    power = known_id(power, "power", state.catalogue.powers, "bevoegdheid", "power")
+    if unit is not None:
+        unit = known_id(unit, "unit", state.units, "organisatie-eenheid", "unit")
+    if document_type is not None:
+        document_type = known_id(document_type, "document_type", state.catalogue.document_types, "documenttype",
+                                 "document type")
+    if issuer is not None:
+        issuer = known_id(issuer, "issuer", m.ORGANS, "orgaan", "organ")
+    if entity not in m.ENTITIES:
+        known_id(entity, "entity", m.ENTITIES, "rechtspersoon", "legal entity")
+    budget_key = identifier(budget_key, "budget_key") if budget_key is not None else None
+    matter = identifier(matter, "matter") if matter is not None else None
+    return Question(actor=actor, power=power, on=on, amount=value, budget_key=budget_key, unit=unit,
+                    document_type=document_type, issuer=issuer, matter=matter, entity=entity)
+
+
+def not_in_future(q: Question, today: date) -> None:
+    """A use is recorded when it happens: not for a day after today."""
+    if q.on > today + FUTURE_SKEW:
+        raise InputError(Text(f"een uitoefening wordt vastgelegd wanneer ze gebeurt, niet voor een latere datum "
+                              f"({q.on.isoformat()} ligt na vandaag, {today.isoformat()})",
+                              f"a use is recorded when it happens, not for a later date "
+                              f"({q.on.isoformat()} is after today, {today.isoformat()})"), parameter="on")
