@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from . import commands
+from . import commands, service_cmds
 
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
 
@@ -110,6 +110,7 @@ def build_parser() -> Parser:
     add("fsck", "controleer de hash-keten en de projecties")
     add("demo", "laad examples/ in een tijdelijk register en toon enkele antwoorden")
     commands.register_extra(sub, add)
+    service_cmds.register(parser, add)
     return parser
 
 

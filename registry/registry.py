@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from . import projections
 from .attest import AttestMixin
 from .duties import DutiesMixin
-from .errors import InputError, IntegrityError, restore
+from .errors import ConflictError, InputError, IntegrityError, restore
 from .store import GENESIS, Event, Store, canonical, connect, init_file, sha256
 
 DEFAULT_DB = "delegaties.db"
@@ -406,8 +406,8 @@ class Registry(AttestMixin, DutiesMixin):
                 old = json.loads(tx.execute("SELECT payload FROM events WHERE seq = ?", (row[0],)).fetchone()[0])
                 if _same_use(old, payload):
                     return fresh
-                raise InputError(Text(f"Referentie {reference} is al vastgelegd met andere inhoud.",
-                                      f"Reference {reference} was already recorded with other content."))
+                raise ConflictError(Text(f"Referentie {reference} is al vastgelegd met andere inhoud.",
+                                         f"Reference {reference} was already recorded with other content."))
             if not fresh.allowed:
                 # A refused attempt is evidence too (the annual report counts them); once per reference.
                 seen = tx.execute("SELECT 1 FROM refusals WHERE reference = ?", (reference,)).fetchone()

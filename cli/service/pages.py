@@ -1,0 +1,4 @@
+"""Pages for clerks (placeholder until the pages land)."""
+
+HANDLERS: list = []
+ROOT_HANDLERS: list = []

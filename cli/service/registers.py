@@ -1,0 +1,101 @@
+"""The registers a service process serves, opened on demand.
+
+One sqlite3 connection must not be used by two threads at once, and Litestar runs the library
+calls in a thread pool: so each administration has a small pool of `Registry` objects, each with
+its own connection and its own snapshot cache. Token look-ups use one read-only connection per
+administration, used only on the event loop's thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from delegations.texts import Text
+from registry import Registry
+from registry.errors import NotFoundError
+from registry.store import connect
+from registry.tokens import ADMINISTRATION_ID, TokenStore
+
+from .config import ServiceConfig
+
+
+class Registers:
+    def __init__(self, config: ServiceConfig):
+        self.config = config
+        self._idle: dict[str | None, list[Registry]] = {}
+        self._lock = threading.Lock()
+        self._token_conns: dict[str | None, sqlite3.Connection] = {}
+
+    def path(self, administration: str | None) -> Path:
+        if not self.config.multi:
+            assert self.config.db is not None
+            return self.config.db
+        assert self.config.data_dir is not None
+        if administration is None or not ADMINISTRATION_ID.fullmatch(administration):
+            raise _unknown(administration)
+        path = self.config.data_dir / f"{administration}.db"
+        if not path.is_file():
+            raise _unknown(administration)
+        return path
+
+    @contextmanager
+    def use(self, administration: str | None) -> Iterator[Registry]:
+        key = administration if self.config.multi else None
+        with self._lock:
+            idle = self._idle.get(key)
+            reg = idle.pop() if idle else None
+        if reg is None:
+            reg = Registry.open(self.path(key))
+        try:
+            yield reg
+        finally:
+            # A connection left inside a transaction (a failure halfway a write) is not reused.
+            with self._lock:
+                pool = self._idle.setdefault(key, [])
+                keep = not reg.store.conn.in_transaction and len(pool) < self.config.pool_size
+                if keep:
+                    pool.append(reg)
+            if not keep:
+                reg.close()
+
+    def tokens(self, administration: str | None) -> TokenStore | None:
+        """The token store that can vouch for a token of `administration` (None: there is none)."""
+        key = administration if self.config.multi else None
+        conn = self._token_conns.get(key)
+        if conn is None:
+            try:
+                conn = connect(self.path(key), readonly=True)
+            except (NotFoundError, sqlite3.Error):
+                return None
+            self._token_conns[key] = conn
+        try:
+            return TokenStore(conn, administration or "")
+        except NotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a malformed administration id in a token vouches for nothing
+            return None
+
+    def administration_of_db(self) -> str | None:
+        """With --db: the id of the one register's administration (None while nothing was imported)."""
+        with self.use(None) as reg:
+            admin = reg.administration()
+        return admin.id if admin else None
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._idle = self._idle, {}
+        for pool in pools.values():
+            for reg in pool:
+                reg.close()
+        for conn in self._token_conns.values():
+            conn.close()
+        self._token_conns.clear()
+
+
+def _unknown(administration: str | None) -> NotFoundError:
+    return NotFoundError(Text(f"bestuur '{administration}' wordt hier niet bediend",
+                              f"administration '{administration}' is not served here"))
