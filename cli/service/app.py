@@ -80,13 +80,33 @@ def create_app(config: ServiceConfig) -> Litestar:
                      "oidc": OidcVerifier(config.oidc) if config.oidc else None}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi, plugins=[AttrsSchemaPlugin()],
-        after_request=_headers, on_shutdown=[registers.close], debug=False, logging_config=None)
+        middleware=[_headers], on_shutdown=[registers.close], debug=False, logging_config=None)
 
 
-async def _headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def _headers(app: Any) -> Any:
+    """Security headers on every response, and the caller's X-Request-ID echoed (AuthZEN 1.0 requires it)."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        request_id = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
+        if request_id is not None and not (len(request_id) <= 200 and all(32 <= c < 127 for c in request_id)):
+            request_id = None
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                            if k.lower().encode() not in present]
+                if request_id is not None:
+                    headers.append((b"x-request-id", request_id))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return middleware
 
 
 def _version() -> str:
