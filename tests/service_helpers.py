@@ -39,13 +39,13 @@ class Server:
 
 
 @contextmanager
-def serve(*args: object, tmp: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start `delegaties ARGS serve` on a free port; stop it afterwards (SIGTERM, then SIGKILL)."""
+def serve(*args: object, tmp: Path, options: tuple = (), env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start `delegaties ARGS serve OPTIONS` on a free port; stop it afterwards (SIGTERM, then SIGKILL)."""
     port = free_port()
     log = tmp / f"serve-{port}.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "cli.main", *[str(a) for a in args], "serve", "--host", "127.0.0.1",
-                                 "--port", str(port), "--log-level", "warning"], cwd=REPO, stdout=fh, stderr=fh,
+                                 "--port", str(port), "--log-level", "warning", *[str(o) for o in options]], cwd=REPO, stdout=fh, stderr=fh,
                                 env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:

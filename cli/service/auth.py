@@ -103,7 +103,8 @@ class OidcVerifier:
 
         if self._client is None:
             url = self.config.jwks_url or _discover(self.config.issuer)
-            self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+            # A token with an unknown kid refetches the JWKS (key rotation), at most once per 5 s.
+            self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=5)
         return self._client
 
     def verify(self, token: str) -> Principal | None:
