@@ -15,15 +15,24 @@ from litestar.plugins.attrs import AttrsSchemaPlugin
 from . import authzen, bodies, native, pages
 from .auth import OidcVerifier, authenticate
 from .config import ServiceConfig
-from .problems import EXCEPTION_HANDLERS, json_response, problem
+from .problems import EXCEPTION_HANDLERS, PROBLEM_JSON, json_response, problem
 from .registers import Registers
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                     "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
 
+_TEXT = {"schema": {"type": "string"}}
+# What one ResponseSpec cannot say: a response with more than one media type.
+EXTRA_CONTENT = {
+    ("/v1/report", "get", "200"): {"text/csv": _TEXT, "text/html": _TEXT, "text/markdown": _TEXT},
+    ("/v1/uses", "post", "422"): {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDoc"}}},
+}
+
+
 class OpenAPIJson(JsonRenderPlugin):
-    """/openapi.json, with the strictness of the DTOs stated: request bodies take no other fields."""
+    """/openapi.json, completed with what the decorators cannot express: request bodies take no
+    other fields (the DTOs refuse them), and the few responses with more than one media type."""
 
     _cache: bytes | None = None
 
@@ -33,6 +42,10 @@ class OpenAPIJson(JsonRenderPlugin):
             for name, body in schema.get("components", {}).get("schemas", {}).items():
                 if name.endswith("RequestBody") and body.get("type") == "object":
                     body["additionalProperties"] = False
+            for path, item in schema.get("paths", {}).items():
+                for (suffix, method, status), content in EXTRA_CONTENT.items():
+                    if path.endswith(suffix) and method in item:
+                        item[method]["responses"][status]["content"].update(content)
             self._cache = self.render_json(request, schema)
         return self._cache
 

@@ -205,7 +205,7 @@ def jwks(request: Request) -> Response:
 
 @post("/v1/import", opt=ADMIN, status_code=200, responses=spec(dict, "what was imported"),
       summary="Validate and import one register file, YAML or JSON, as the body (`delegaties import`)")
-async def import_(request: Request, name: str = Parameter(default="upload.yaml", pattern=r"^[A-Za-z0-9._-]{1,100}$")) -> Response:
+async def import_(request: Request, name: str = Parameter(default="upload.yaml", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")) -> Response:
     import anyio.to_thread
 
     raw = await request.body()
