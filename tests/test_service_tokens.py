@@ -83,3 +83,15 @@ def test_cli_tokens_new_list_revoke(db) -> None:
     assert history(db) == before
     fsck = cli("--db", db, "--json", "fsck")
     assert fsck.code == 0 and fsck.json["ok"] is True
+
+
+def test_the_cli_does_not_load_the_framework_unless_serving() -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    code = ("import sys, cli.main; cli.main.build_parser(); "
+            "print(sorted(m for m in ('litestar', 'uvicorn', 'jwt', 'httpx') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
