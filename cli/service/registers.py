@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +27,12 @@ from .config import ServiceConfig
 class Registers:
     def __init__(self, config: ServiceConfig):
         self.config = config
-        self._idle: dict[str | None, list[Registry]] = {}
+        self._idle: OrderedDict[str | None, list[Registry]] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self._token_conns: dict[str | None, sqlite3.Connection] = {}
+        # At most pool_size Registry objects per administration at any time: each holds a loaded
+        # register state, so a burst of 40 threads must wait for one rather than load 40 states.
+        self._slots: dict[str | None, threading.BoundedSemaphore] = {}
 
     def path(self, administration: str | None) -> Path:
         if not self.config.multi:
@@ -45,22 +49,31 @@ class Registers:
     @contextmanager
     def use(self, administration: str | None) -> Iterator[Registry]:
         key = administration if self.config.multi else None
+        path = self.path(key)  # an unknown administration fails before it takes a slot
         with self._lock:
-            idle = self._idle.get(key)
-            reg = idle.pop() if idle else None
-        if reg is None:
-            reg = Registry.open(self.path(key))
-        try:
-            yield reg
-        finally:
-            # A connection left inside a transaction (a failure halfway a write) is not reused.
+            slots = self._slots.setdefault(key, threading.BoundedSemaphore(self.config.pool_size))
+        with slots:
             with self._lock:
-                pool = self._idle.setdefault(key, [])
-                keep = not reg.store.conn.in_transaction and len(pool) < self.config.pool_size
-                if keep:
-                    pool.append(reg)
-            if not keep:
-                reg.close()
+                idle = self._idle.get(key)
+                reg = idle.pop() if idle else None
+            if reg is None:
+                reg = Registry.open(path)
+            try:
+                yield reg
+            finally:
+                # A connection left inside a transaction (a failure halfway a write) is not reused.
+                evicted: list[Registry] = []
+                if reg.store.conn.in_transaction:
+                    evicted.append(reg)
+                else:
+                    with self._lock:
+                        self._idle.setdefault(key, []).append(reg)
+                        self._idle.move_to_end(key)
+                        # Many administrations: keep loaded states only for the most recently used ones.
+                        while len(self._idle) > self.config.max_administrations:
+                            evicted += self._idle.popitem(last=False)[1]
+                for old in evicted:
+                    old.close()
 
     def tokens(self, administration: str | None) -> TokenStore | None:
         """The token store that can vouch for a token of `administration` (None: there is none)."""
