@@ -29,7 +29,7 @@ class ServiceConfig:
     db: Path | None = None
     data_dir: Path | None = None
     oidc: OidcConfig | None = None
-    pool_size: int = field(default=4)  # Registry objects (each with a loaded state) per administration, at most
+    pool_size: int = field(default=2)  # Registry objects (each with a loaded state) per administration, at most
     max_administrations: int = field(default=64)  # administrations whose Registry objects are kept between requests
 
     @property
