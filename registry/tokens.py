@@ -42,7 +42,7 @@ _TOKEN_ID = re.compile(r"[0-9a-f]{12}")
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS service_tokens (id TEXT PRIMARY KEY, administration TEXT NOT NULL, "
            "role TEXT NOT NULL, label TEXT, sha256 TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, "
            "revoked_at TEXT)")
-_COLUMNS = "id, administration, role, label, created_at, expires_at, revoked_at"
+_SELECT = "SELECT id, administration, role, label, created_at, expires_at, revoked_at FROM service_tokens "
 
 
 def role_allows(held: str, needed: str) -> bool:
@@ -124,14 +124,13 @@ class TokenStore:
         return IssuedToken(token, TokenRecord(token_id, self.administration, role, label, now.isoformat(), expires, None))
 
     def list(self) -> list[TokenRecord]:
-        return [TokenRecord(*row) for row in self._rows(f"SELECT {_COLUMNS} FROM service_tokens "  # noqa: S608 - fixed
-                                                        "WHERE administration = ? ORDER BY created_at, id",
+        return [TokenRecord(*row) for row in self._rows(_SELECT + "WHERE administration = ? ORDER BY created_at, id",
                                                         (self.administration,))]
 
     def revoke(self, token_id: str) -> TokenRecord:
         """Revoke a token by id; revoking a revoked token changes nothing."""
-        rows = self._rows(f"SELECT {_COLUMNS} FROM service_tokens WHERE id = ? AND administration = ?",  # noqa: S608
-                          (token_id, self.administration)) if _TOKEN_ID.fullmatch(token_id or "") else []
+        rows = self._rows(_SELECT + "WHERE id = ? AND administration = ?", (token_id, self.administration)) \
+            if _TOKEN_ID.fullmatch(token_id or "") else []
         if not rows:
             raise NotFoundError(Text(f"token '{token_id}' bestaat niet voor {self.administration} (zie 'delegaties tokens list')",
                                      f"token '{token_id}' does not exist for {self.administration} (see 'delegaties tokens list')"))
@@ -140,14 +139,14 @@ class TokenStore:
             return record
         now = _now().isoformat()
         self.conn.execute("UPDATE service_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, token_id))
-        return TokenRecord(*self._rows(f"SELECT {_COLUMNS} FROM service_tokens WHERE id = ?", (token_id,))[0])  # noqa: S608
+        return TokenRecord(*self._rows(_SELECT + "WHERE id = ?", (token_id,))[0])
 
     def verify(self, token: str) -> TokenRecord | None:
         """The record of a valid (well-formed, known, unrevoked, unexpired) token, else None."""
         parsed = parse_token(token)
         if parsed is None or parsed[0] != self.administration:
             return None
-        rows = self._rows(f"SELECT {_COLUMNS}, sha256 FROM service_tokens WHERE id = ?", (parsed[1],))  # noqa: S608
+        rows = self._rows("SELECT id, administration, role, label, created_at, expires_at, revoked_at, sha256 FROM service_tokens WHERE id = ?", (parsed[1],))
         if not rows or not hmac.compare_digest(rows[0][-1], _digest(token)):
             return None
         record = TokenRecord(*rows[0][:-1])
