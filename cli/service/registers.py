@@ -8,6 +8,7 @@ administration, used only on the event loop's thread.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -29,10 +30,11 @@ class Registers:
         self.config = config
         self._idle: OrderedDict[str | None, list[Registry]] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
-        self._token_conns: dict[str | None, sqlite3.Connection] = {}
+        self._token_conns: OrderedDict[str | None, sqlite3.Connection] = OrderedDict()
         # At most pool_size Registry objects per administration at any time: each holds a loaded
         # register state, so a burst of 40 threads must wait for one rather than load 40 states.
         self._slots: dict[str | None, threading.BoundedSemaphore] = {}
+        self._db_admin: str | None = None
 
     def path(self, administration: str | None) -> Path:
         if not self.config.multi:
@@ -75,9 +77,7 @@ class Registers:
                 for old in evicted:
                     old.close()
 
-    def tokens(self, administration: str | None) -> TokenStore | None:
-        """The token store that can vouch for a token of `administration` (None: there is none)."""
-        key = administration if self.config.multi else None
+    def _read_conn(self, key: str | None) -> sqlite3.Connection | None:
         conn = self._token_conns.get(key)
         if conn is None:
             try:
@@ -85,18 +85,29 @@ class Registers:
             except (NotFoundError, sqlite3.Error):
                 return None
             self._token_conns[key] = conn
-        try:
-            return TokenStore(conn, administration or "")
-        except NotFoundError:
+            while len(self._token_conns) > 4 * self.config.max_administrations:  # bounded file descriptors
+                self._token_conns.popitem(last=False)[1].close()
+        self._token_conns.move_to_end(key)
+        return conn
+
+    def tokens(self, administration: str | None) -> TokenStore | None:
+        """The token store that can vouch for a token of `administration` (None: there is none)."""
+        conn = self._read_conn(administration if self.config.multi else None)
+        if conn is None or administration is None or not ADMINISTRATION_ID.fullmatch(administration):
             return None
-        except Exception:  # noqa: BLE001 - a malformed administration id in a token vouches for nothing
-            return None
+        return TokenStore(conn, administration)
 
     def administration_of_db(self) -> str | None:
-        """With --db: the id of the one register's administration (None while nothing was imported)."""
-        with self.use(None) as reg:
-            admin = reg.administration()
-        return admin.id if admin else None
+        """With --db: the id of the one register's administration (None while nothing was imported).
+
+        Read on the event loop's token connection, not from the pool (whose slots may all be busy
+        with writes), and kept once known: an administration, once set, is never changed."""
+        if self._db_admin is None:
+            conn = self._read_conn(None)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'administration'").fetchone() if conn else None
+            if row is not None:
+                self._db_admin = json.loads(row[0]).get("id")
+        return self._db_admin
 
     def close(self) -> None:
         with self._lock:
