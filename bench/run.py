@@ -6,7 +6,8 @@
 Steps, each in its own process (so that one's memory or caches never flatter another's):
 generate the city-scale register file and the question stream (deterministic), import the file
 into a fresh register (`bench_import`), warm checks and batch throughput (`bench_check`), the
-peers on the same questions (`peers`), the CLI cold start (`bench_cli`), and the attestation and
+peers on the same questions (`peers`), the CLI cold start (`bench_cli`), the HTTP service on
+loopback (`bench_http`, figures in the details file only), and the attestation and
 report benchmarks of `bench_attest.py` / `bench_report.py` when those exist. A step that exceeds
 its time limit is recorded as null and named in `bench/results-details.json`, never guessed.
 """
@@ -43,9 +44,11 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 # Time limits in seconds. Quick mode must finish within 10 minutes whatever the engine's speed.
 PLAN = {
     True: {"deadline": 560, "import": 150, "questions": 20_000, "check_budget": 40, "peer_questions": 600,
-           "peer_rounds": 2, "peers": 110, "cli_runs": 3, "cli": 75, "attest": 45, "report": 150},
+           "peer_rounds": 2, "peers": 110, "cli_runs": 3, "cli": 75, "attest": 45, "report": 150,
+           "http": 150, "http_questions": 1000, "http_requests": 1000, "http_budget": 4},
     False: {"deadline": 3 * 3600, "import": 3600, "questions": 200_000, "check_budget": 300, "peer_questions": 5_000,
-            "peer_rounds": 3, "peers": 2400, "cli_runs": 9, "cli": 600, "attest": 600, "report": 1800},
+            "peer_rounds": 3, "peers": 2400, "cli_runs": 9, "cli": 600, "attest": 600, "report": 1800,
+            "http": 900, "http_questions": 5000, "http_requests": 10_000, "http_budget": 20},
 }[QUICK]
 
 
@@ -217,6 +220,15 @@ def main() -> int:
         details["problems"].append(problem)
     else:
         results["cli_cold_check_over_python_startup"] = cli["cli_cold_check_over_python_startup"]
+
+    log("HTTP service on loopback (bench_http)")
+    http_questions = work / "http-questions.json"
+    http_questions.write_text(json.dumps(questions[: PLAN["http_questions"]]), encoding="utf-8")
+    http, problem = sub("bench.bench_http", [str(db), str(http_questions), "--budget", str(PLAN["http_budget"]),
+                                             "--requests", str(PLAN["http_requests"])], left(PLAN["http"]))
+    details["http"] = http  # its keys stay in the details file: results.json has a fixed key set
+    if problem:
+        details["problems"].append(problem)
 
     log("attestation benchmark (bench_attest.run)")
     attest, problem = borrowed("bench_attest", left(PLAN["attest"]))

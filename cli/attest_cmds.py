@@ -123,32 +123,31 @@ def read_jwks(path: str) -> dict:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from delegations.attestation import AttestationError, verify_attestation
-
     token = _read_token(args.token)
-    jwks = read_jwks(args.jwks) if args.jwks is not None else open_registry(args, readonly=True).jwks()
-    try:
-        claims = verify_attestation(token, jwks)
-    except AttestationError as exc:
-        code = EXIT_INPUT if exc.code == "INVALID_JWKS" else EXIT_REFUSED
-        msg = exc.message(args.lang)
-        out(args, {"valid": False, "code": exc.code, "error": msg},
-            say(args, f"ONGELDIG ({exc.code}): {msg}", f"INVALID ({exc.code}): {msg}"))
-        return code
-    data: dict[str, Any] = {"valid": True, "signature_valid": True, "claims": claims}
+    reg = open_registry(args, readonly=True) if args.jwks is None or args.against_register else None
+    jwks = read_jwks(args.jwks) if args.jwks is not None else None
+    if reg is None:  # --jwks alone: offline, no register needed
+        from registry.attest import verify as verify_offline
+
+        result = verify_offline(None, token, jwks)
+    else:
+        result = reg.verify(token, jwks, against_register=args.against_register)
+    data = result.to_dict(args.lang)
+    if result.claims is None:
+        msg = data["error"]
+        out(args, data, say(args, f"ONGELDIG ({result.code}): {msg}", f"INVALID ({result.code}): {msg}"))
+        return EXIT_INPUT if result.code == "INVALID_JWKS" else EXIT_REFUSED
+    claims = result.claims
     answer = claims["answer"]
     lines = [say(args, "GELDIG attest", "VALID attestation") + f" {shown(claims['jti'])} ({shown(claims['iss'])})",
              say(args, "Antwoord: ", "Answer: ") + (say(args, "toegestaan", "allowed") if answer.get("allowed")
                                                     else say(args, "geweigerd", "refused"))
              + f" - {shown(claims['sub'])} / {shown(claims['question'].get('power'))} / {shown(claims['question'].get('on'))}",
              f"Register: seq {claims['register']['seq']}, {shown(claims['register']['head'])}"]
-    if not args.against_register:
+    local = data.get("register_check")
+    if local is None:
         out(args, data, "\n".join(lines))
         return EXIT_OK
-    local = open_registry(args, readonly=True).verify_against_register(token, claims)
-    problems = [p(args.lang) for p in local.pop("problems")]
-    data["register_check"] = {**local, "problems": problems}
-    data["valid"] = local["valid"]
     yes_no = {True: say(args, "ja", "yes"), False: say(args, "nee", "no"), None: say(args, "onbekend", "unknown")}
     lines[0] = (say(args, "Handtekening geldig", "Signature valid") + f" {shown(claims['jti'])} ({shown(claims['iss'])})"
                 if not local["valid"] else lines[0])
@@ -160,9 +159,9 @@ def verify(args: argparse.Namespace) -> int:
                  + yes_no[local["answer_confirmed"]])
     lines.append(say(args, "Zelfde antwoord vandaag: ", "Same answer today: ") + yes_no[local["same_answer_today"]])
     if not local["valid"]:
-        lines.insert(0, say(args, "ONGELDIG voor dit register: ", "INVALID for this register: ") + "; ".join(problems))
+        lines.insert(0, say(args, "ONGELDIG voor dit register: ", "INVALID for this register: ") + "; ".join(local["problems"]))
     out(args, data, "\n".join(lines))
-    return EXIT_OK if local["valid"] else EXIT_REFUSED
+    return EXIT_OK if result.valid else EXIT_REFUSED
 
 
 def keys(args: argparse.Namespace) -> int:

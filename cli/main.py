@@ -14,11 +14,11 @@ import argparse
 import os
 import sys
 
-from . import attest_cmds, commands, report_cmds
-from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text
+from . import attest_cmds, commands, report_cmds, service_cmds
+from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text, resolve_register
 
-# Wiring a new command module (e.g. `service_cmds`, `whatif_cmds`): import it and add it here.
-COMMAND_MODULES = (commands, attest_cmds, report_cmds)
+# Wiring a new command module: import it and add it here.
+COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds)
 
 
 class Parser(argparse.ArgumentParser):
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(_protect_kid(list(sys.argv[1:] if argv is None else argv)))
     lang = args.lang
     try:
+        resolve_register(args)
         return args.run(args)
     except BrokenPipeError:
         return EXIT_OK

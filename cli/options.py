@@ -38,6 +38,30 @@ def common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--lang", choices=("nl", "en"), default=default("nl"), help="taal van de uitvoer (nl of en)")
     parser.add_argument("--wait", type=_seconds, default=default(10.0), metavar="SECONDEN",
                         help="hoe lang een schrijver wacht op een bezet register (standaard 10)")
+    parser.add_argument("--data-dir", dest="data_dir", default=default(None), metavar="MAP",
+                        help="map met één register per bestuur (<bestuur>.db); met --administration")
+    parser.add_argument("--administration", default=default(None), metavar="BESTUUR",
+                        help="het bestuur in --data-dir waarop het commando werkt")
+
+
+def resolve_register(args: argparse.Namespace) -> None:
+    """`--data-dir DIR --administration ID` names the register DIR/ID.db for every command but
+    `serve`, which serves the whole directory."""
+    from delegations.texts import Text
+    from registry.errors import InputError
+
+    if not getattr(args, "data_dir", None) or args.command == "serve":
+        return
+    from pathlib import Path
+
+    from registry.tokens import ADMINISTRATION_ID
+
+    if args.db:
+        raise InputError(Text("kies --db of --data-dir, niet beide", "choose --db or --data-dir, not both"))
+    if not args.administration or not ADMINISTRATION_ID.fullmatch(args.administration):
+        raise InputError(Text("--data-dir vraagt --administration ID (letters, cijfers, - en _)",
+                              "--data-dir needs --administration ID (letters, digits, - and _)"))
+    args.db = str(Path(args.data_dir) / f"{args.administration}.db")
 
 
 def question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:

@@ -13,12 +13,50 @@ import json
 import uuid
 from typing import Any
 
+from attrs import frozen
+
 from delegations.answer import Answer
 from delegations.attestation import attested_answer, build_claims, header_kid, sign_attestation
 from delegations.texts import Text
 
 from . import projections
 from .store import canonical, sha256
+
+
+@frozen
+class Verification:
+    """The outcome of `Registry.verify`: the signature check, and optionally what this register
+    says about the token. `to_dict` is the JSON of `verify --json` and of `POST /v1/verify`."""
+
+    valid: bool
+    claims: dict[str, Any] | None = None  # None when the signature check failed
+    code: str | None = None                # then: the AttestationError code
+    error: Text | None = None
+    register_check: dict[str, Any] | None = None  # with `problems` as Texts
+
+    def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        if self.claims is None:
+            return {"valid": False, "code": self.code, "error": self.error(lang) if self.error else None}
+        out: dict[str, Any] = {"valid": self.valid, "signature_valid": True, "claims": self.claims}
+        if self.register_check is not None:
+            out["register_check"] = {**self.register_check,
+                                     "problems": [p(lang) for p in self.register_check["problems"]]}
+        return out
+
+
+def verify(reg: Any, token: str, jwks: dict[str, Any] | None = None, against_register: bool = False) -> Verification:
+    """Verify `token` offline with `jwks` (default: this register's own keys) and, with
+    `against_register`, also against this register (issued here, head, decisions, answer)."""
+    from delegations.attestation import AttestationError, verify_attestation
+
+    try:
+        claims = verify_attestation(token, jwks if jwks is not None else reg.jwks())
+    except AttestationError as exc:
+        return Verification(False, code=exc.code, error=Text(exc.message("nl"), exc.message("en")))
+    if not against_register:
+        return Verification(True, claims)
+    local = verify_against_register(reg, token, claims)
+    return Verification(local["valid"], claims, register_check=local)
 
 
 def new_jti() -> str:

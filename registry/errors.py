@@ -63,7 +63,9 @@ class NotFoundError(InputError):
     """An id that is not in the register (an unknown actor, grant, decision, key)."""
 
     code = "NOT_FOUND"
-    http_status = 404
+    # The ids arrive in request bodies and query parameters, not in the URL path: the request is
+    # well-formed but names something this register does not hold (422, not 404).
+    http_status = 422
 
 
 class ConflictError(InputError):

@@ -197,8 +197,12 @@ class Registry:
         snap = self._snap
         if snap is None or snap[0] != version:
             seq, head = self.store.head()
-            state = snap[1] if snap is not None and snap[2] == seq else (
-                self._lazy_state() if self.lazy else self._load_state())
+            # Uses, attestations and duties do not change the entities: a long-running reader
+            # (the HTTP service) keeps its loaded state across them and refreshes only the usage.
+            keep = snap is not None and (snap[2] == seq or not self.store.conn.execute(
+                "SELECT 1 FROM events WHERE seq > ? AND kind IN ('entity.put', 'administration.set') LIMIT 1",
+                (snap[2],)).fetchone())
+            state = snap[1] if keep else (self._lazy_state() if self.lazy else self._load_state())
             snap = self._snap = (version, state, seq, head, {})
         return snap
 
@@ -452,6 +456,14 @@ class Registry:
         from . import attest as attestations
 
         return attestations.new_jti()
+
+    @guarded
+    def verify(self, token: str, jwks: dict[str, Any] | None = None, *, against_register: bool = False):
+        """Verify an attestation with `jwks` (default: this register's keys) and, with
+        `against_register`, against this register; returns a `registry.attest.Verification`."""
+        from . import attest as attestations
+
+        return attestations.verify(self, token, jwks, against_register)
 
     @guarded
     def verify_against_register(self, token: str, claims: dict[str, Any]) -> dict[str, Any]:

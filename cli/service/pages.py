@@ -1,0 +1,226 @@
+"""Pages for clerks: "Wie mag dit tekenen?" and "Mag deze persoon dit?", rendered on the server.
+
+No JavaScript: plain GET forms, answers rendered with Jinja2 (autoescape) from the library's own
+`to_dict`, with the CLI's wording for chain steps and limits (`cli.render`). The CSP forbids every
+script. Login takes a bearer token in a form (POST) and keeps it in an HttpOnly, SameSite=Strict
+cookie scoped to this administration's path; the JSON API never accepts that cookie, so no other
+site can make a browser act with it, and the login and logout forms are refused unless they come
+from this very origin (the Origin header), which stops login CSRF.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+
+from cli.render import CAPACITY, EVERY, amount, limits_lines, step_line
+from delegations import model as m
+from registry.errors import RegistryError
+
+from .auth import COOKIE, resolve
+from .problems import ServiceProblem, language
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'")
+PAGE = {"role": "reader", "page": True}
+LOGIN = {"public": True, "page": True}
+COOKIE_HOURS = 8
+T = {
+    "nl": {"who_title": "Wie mag dit tekenen?", "check_title": "Mag deze persoon dit?", "login": "Aanmelden",
+           "logout": "Afmelden", "token": "Toegangstoken", "ask": "Vraag", "power": "Bevoegdheid", "person": "Persoon",
+           "on": "Datum", "amount": "Bedrag (EUR)", "budget_key": "Budgetsleutel", "unit": "Eenheid",
+           "document_type": "Documenttype", "issuer": "Uitgaande van", "matter": "Dossier of tegenpartij",
+           "entity": "Rechtspersoon", "any": "(geen)", "allowed": "TOEGESTAAN", "refused": "GEWEIGERD",
+           "chain": "Keten", "other_chains": "andere geldige keten(s)", "reasons": "Redenen", "conditions": "Voorwaarden",
+           "limits": "Grenzen", "mention": "Vermelding bij handtekening", "reporting": "Rapportering",
+           "nobody": "Niemand heeft deze bevoegdheid op die datum.", "register": "Register", "source": "bron",
+           "bad_token": "Dit token is onbekend, ingetrokken of verlopen, of hoort niet bij dit bestuur.",
+           "forbidden": "Geen toegang.", "may": "mag", "may_not": "mag niet", "exercise": "uitoefenen op"},
+    "en": {"who_title": "Who may sign this?", "check_title": "May this person do this?", "login": "Sign in",
+           "logout": "Sign out", "token": "Access token", "ask": "Ask", "power": "Power", "person": "Person",
+           "on": "Date", "amount": "Amount (EUR)", "budget_key": "Budget key", "unit": "Unit",
+           "document_type": "Document type", "issuer": "Issued by", "matter": "Matter or counterparty",
+           "entity": "Legal entity", "any": "(none)", "allowed": "ALLOWED", "refused": "REFUSED", "chain": "Chain",
+           "other_chains": "other valid chain(s)", "reasons": "Reasons", "conditions": "Conditions", "limits": "Limits",
+           "mention": "Signature mention", "reporting": "Reporting", "nobody": "Nobody holds this power on that date.",
+           "register": "Register", "source": "source",
+           "bad_token": "This token is unknown, revoked or expired, or does not belong to this administration.",
+           "forbidden": "Forbidden.", "may": "may", "may_not": "may not", "exercise": "exercise on"},
+}
+SCOPE = ("amount", "budget_key", "unit", "document_type", "issuer", "matter")
+
+
+@cache
+def environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("cli.service", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["safe_url"] = safe_url
+    env.globals.update(step_line=step_line, limits_lines=limits_lines, amount=amount, CAPACITY=CAPACITY, EVERY=EVERY)
+    return env
+
+
+def safe_url(value: Any) -> str | None:
+    """Only http(s) sources become links: a register may hold any text, `javascript:` included."""
+    if not isinstance(value, str):
+        return None
+    return value if urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc else None
+
+
+def base_path(request: Request) -> str:
+    admin = request.path_params.get("administration")
+    return f"/t/{admin}" if admin else ""
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    lang = language(request)
+    html = environment().get_template(template).render(t=T[lang], lang=lang, base=base_path(request), **context)
+    return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": CSP})
+
+
+def page_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ServiceProblem) and exc.status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"{base_path(request)}/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, ServiceProblem):
+        return render(request, "error.html.j2", exc.status, message=exc.text(language(request)))
+    return render(request, "error.html.j2", 500, message="")
+
+
+HANDLERS_OPTS = {"exception_handlers": {ServiceProblem: page_error}, "include_in_schema": False}
+
+
+def _choices(reg) -> dict[str, Any]:
+    state = reg.state()
+    return {"persons": sorted((p.id, p.name) for p in state.persons.values()),
+            "powers": sorted((p.id, p.name) for p in state.catalogue.powers.values()),
+            "document_types": sorted(state.catalogue.document_types), "issuers": list(m.ORGANS),
+            "units": sorted((u.id, u.name) for u in state.units.values()), "entities": list(m.ENTITIES),
+            "names": {p.id: p.name for p in state.persons.values()}}
+
+
+def _asked(request: Request, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: v.strip() for k in keys if (v := request.query_params.get(k)) is not None and v.strip()}
+
+
+def grouped_reasons(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same reason on several chains is said once, as the CLI does."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    candidates = answer.get("candidates", [])
+    for r in answer["reasons"]:
+        entry = out.setdefault((r["code"], r["text"]), {"code": r["code"], "text": r["text"], "chains": []})
+        if r.get("chain") is not None and r["chain"] < len(candidates):
+            entry["chains"].append(candidates[r["chain"]])
+    return list(out.values())
+
+
+@get("/pages/who", opt=PAGE, sync_to_thread=True, **HANDLERS_OPTS)
+def who_page(request: Request) -> Response:
+    asked = _asked(request, ("power", "on", "entity", *SCOPE))
+    lang = language(request)
+    answers, error = None, None
+    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+        choices = _choices(reg)
+        if "power" in asked:
+            try:
+                q = {k: v for k, v in asked.items() if k != "power"}
+                answers = [a.to_dict(lang) for a in reg.who(asked["power"], q.pop("on", None), **q)]
+            except RegistryError as exc:
+                error = exc.text(lang)
+    asked.setdefault("power", "ondertekening")
+    return render(request, "who.html.j2", 422 if error else 200, asked=asked, answers=answers, error=error,
+                  grouped_reasons=grouped_reasons, **choices)
+
+
+@get("/pages/check", opt=PAGE, sync_to_thread=True, **HANDLERS_OPTS)
+def check_page(request: Request) -> Response:
+    asked = _asked(request, ("actor", "power", "on", "entity", *SCOPE))
+    lang = language(request)
+    answer, error = None, None
+    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+        choices = _choices(reg)
+        if "actor" in asked and "power" in asked:
+            try:
+                answer = reg.check(**asked).to_dict(lang)
+            except RegistryError as exc:
+                error = exc.text(lang)
+    return render(request, "check.html.j2", 422 if error else 200, asked=asked, answer=answer, error=error,
+                  grouped_reasons=grouped_reasons, **choices)
+
+
+@get("/pages", opt=LOGIN, sync_to_thread=False, include_in_schema=False)
+def pages_index(request: Request) -> Response:
+    return Redirect(f"{base_path(request)}/pages/who", status_code=303)
+
+
+@get("/login", opt=LOGIN, sync_to_thread=False, include_in_schema=False)
+def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the usual name
+    return render(request, "login.html.j2", next=_local(request, next), error=None)
+
+
+@post("/login", opt=LOGIN, include_in_schema=False)
+async def login(request: Request, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+    _same_origin(request)
+    token = (data.get("token") or "").strip()
+    target = _local(request, data.get("next"))
+    principal = await resolve(request.app.state, token) if token else None
+    admin = request.path_params.get("administration")
+    ok = principal is not None and principal.role is not None and principal.kind == "token" and (
+        not request.app.state.config.multi or principal.administration == admin)
+    if not ok:
+        return render(request, "login.html.j2", 401, next=target, error=T[language(request)]["bad_token"])
+    response = Redirect(target, status_code=303)
+    response.set_cookie(COOKIE, token, path=f"{base_path(request)}/", max_age=COOKIE_HOURS * 3600, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+@post("/logout", opt=LOGIN, include_in_schema=False)
+async def logout(request: Request) -> Response:
+    _same_origin(request)
+    response = Redirect(f"{base_path(request)}/login", status_code=303)
+    response.delete_cookie(COOKIE, path=f"{base_path(request)}/")
+    return response
+
+
+def _local(request: Request, target: str | None) -> str:
+    """Only a page of this administration is a place to go after login (no open redirect)."""
+    base = base_path(request)
+    if target and target.startswith(f"{base}/pages/") and "//" not in target and "\\" not in target:
+        return target
+    return f"{base}/pages/who"
+
+
+def _same_origin(request: Request) -> None:
+    from delegations.texts import Text
+
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    mine = f"{request.url.scheme}://{request.url.netloc}"
+    if origin is None or (origin != mine and not origin.startswith(mine + "/")):
+        raise ServiceProblem(403, "FORBIDDEN", Text("formulier van een andere oorsprong geweigerd",
+                                                    "form from another origin refused"))
+
+
+@get("/static/service.css", opt=LOGIN, sync_to_thread=False, include_in_schema=False, media_type="text/css")
+def stylesheet() -> Response:
+    from importlib.resources import files
+
+    css = files("cli.service").joinpath("static/service.css").read_bytes()
+    return Response(content=css, media_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"})
+
+
+@get("/favicon.ico", sync_to_thread=False, include_in_schema=False, status_code=204)
+def favicon() -> None:
+    """Browsers ask for it; there is none (and no 404 in the console)."""
+
+
+HANDLERS = [who_page, check_page, pages_index, login_form, login, logout, stylesheet]
+ROOT_HANDLERS = [favicon]
