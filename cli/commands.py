@@ -93,7 +93,9 @@ def validate(args: argparse.Namespace) -> int:
 def import_(args: argparse.Namespace) -> int:
     from registry import Registry
 
-    reg, result = Registry.import_files(args.db, *args.files)
+    from .whatif_cmds import import_guard
+
+    reg, result = Registry.import_files(args.db, *args.files, before_commit=import_guard(args))
     seq, head = reg.head
     text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
                f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "

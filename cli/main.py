@@ -82,6 +82,8 @@ def build_parser() -> Parser:
     p.add_argument("files", nargs="+", metavar="BESTAND")
     p = add("import", "valideer en lees registerbestanden atomair in")
     p.add_argument("files", nargs="+", metavar="BESTAND")
+    p.add_argument("--assert", dest="assertions", metavar="BESTAND",
+                   help="lees niets in als een bewering uit dit bestand (delegaties-assertions/1) daarna niet meer geldt")
     p = add("check", "mag deze persoon dit doen?")
     _question_options(p)
     p.add_argument("--record", metavar="REF", help="leg de uitoefening vast onder deze referentie (als toegestaan)")

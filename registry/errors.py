@@ -7,7 +7,7 @@ from __future__ import annotations
 from delegations.texts import Text
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
-           "restore"]
+           "AssertionBroken", "restore"]
 
 
 class RegistryError(Exception):
@@ -61,6 +61,15 @@ class IntegrityError(RegistryError):
     code = "INTEGRITY"
     exit_code = 3
     http_status = 500
+
+
+class AssertionBroken(RegistryError):
+    """A write refused because an expectation the caller made its condition would break
+    (`import --assert`): nothing was written (exit 1, like a refused check)."""
+
+    code = "ASSERTION_BROKEN"
+    exit_code = 1
+    http_status = 409
 
 
 def restore(data: str, cls: type, what: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -115,14 +115,15 @@ class Registry(AttestMixin, DutiesMixin):
         return cls(path, Store(conn), lazy)
 
     @classmethod
-    def import_files(cls, path: str | Path | None, *files: str | Path) -> tuple[Registry, ImportResult]:
+    def import_files(cls, path: str | Path | None, *files: str | Path,
+                     before_commit: Callable[[Registry], None] | None = None) -> tuple[Registry, ImportResult]:
         """`import`: load files into the register at `path`, creating it if needed. A failed
         first import leaves no (empty) register file behind."""
         path = Path(path) if path is not None else default_path()
         new = not path.exists()
         reg = cls.open(path, create=True)
         try:
-            return reg, reg.load(*files)
+            return reg, reg.load(*files, before_commit=before_commit)
         except Exception:
             if new:
                 reg.close()
@@ -231,7 +232,9 @@ class Registry(AttestMixin, DutiesMixin):
     def validate(self, *paths: str | Path, today: date | None = None) -> list[ValidationFinding]:
         return self._prepare(paths, today)[1]
 
-    def load(self, *paths: str | Path, today: date | None = None) -> ImportResult:
+    def load(self, *paths: str | Path, today: date | None = None,
+             before_commit: Callable[[Registry], None] | None = None) -> ImportResult:
+        """`before_commit(self)` sees the register as the import leaves it; raising rolls it back."""
         files, findings = self._prepare(paths, today)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
@@ -262,6 +265,12 @@ class Registry(AttestMixin, DutiesMixin):
                             added += 1
                         else:
                             changed += 1
+            if before_commit is not None:
+                self._snap = None
+                try:
+                    before_commit(self)
+                finally:
+                    self._snap = None
         self._snap = None
         return ImportResult(added, changed, unchanged, findings, tx.appended)
 

@@ -57,7 +57,7 @@ class Profile:
 
     limits: dict[str, Any]
     conditions: tuple[dict[str, Any], ...]
-    chains: tuple[tuple[str, ...], ...]
+    chains: tuple[tuple[str, ...], ...]  # as `check` prefers them, the first is the one relied on
     signature_mention: str | None
     reporting: tuple[dict[str, Any], ...]
 
@@ -66,7 +66,11 @@ class Profile:
                 "signature_mention": self.signature_mention, "reporting": list(self.reporting)}
 
     def key(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+        """Equal for equal authority: the order in which chains are preferred is not compared."""
+        return json.dumps({**self.to_dict(), "chains": sorted(self.chains)}, sort_keys=True)
+
+    def aspect(self, name: str) -> str:
+        return _canon(sorted(self.chains) if name == "chains" else self.to_dict()[name])
 
 
 @frozen
@@ -87,8 +91,7 @@ class Change:
     def aspects(self) -> tuple[str, ...]:
         if self.before is None or self.after is None:
             return ()
-        b, a = self.before.to_dict(), self.after.to_dict()
-        return tuple(x for x in ASPECTS if _canon(b[x]) != _canon(a[x]))
+        return tuple(x for x in ASPECTS if self.before.aspect(x) != self.after.aspect(x))
 
     def to_dict(self) -> dict[str, Any]:
         out = {"person": self.person, "name": self.name, "power": self.power, "entity": self.entity,
@@ -167,7 +170,9 @@ def diff_files(reg: Registry, *paths: str | Path, today: date | None = None) -> 
 
 
 def diff_moments(reg: Registry, as_known_on: Any, to: Any = None) -> Diff:
-    """What changed between the register as known at `as_known_on` and as known at `to` (default: now)."""
+    """What the register as known at `to` (default: now) gives differently from the register as
+    known at `as_known_on`. Both sides count the uses as known at `to`, so the comparison shows
+    what the recorded decisions changed, not what was spent in between."""
     from .registry import parse_moment
 
     t1, t2 = parse_moment(as_known_on), parse_moment(to)
@@ -177,8 +182,8 @@ def diff_moments(reg: Registry, as_known_on: Any, to: Any = None) -> Diff:
     for t in (t1, t2):
         state = reg.state(t)
         seq, head = reg.head_at(t)
-        ask = (lambda q, s=state, t=t: reg.ask(q, state=s, moment=t)) if t is not None else (lambda q: reg.ask(q))
-        sides.append(Side(state, ask, {"register": {"seq": seq, "head": head}, "as_known_on": t}))
+        sides.append(Side(state, lambda q, s=state: reg.ask(q, state=s, moment=t2),
+                          {"register": {"seq": seq, "head": head}, "as_known_on": t}))
     return compare(*sides)
 
 
@@ -298,7 +303,7 @@ def profile(ask: Callable[[Question], Answer], q: Question) -> Profile | None:
         if at_max.allowed:
             for c in at_max.to_dict()["conditions"]:
                 conditions.setdefault(_canon(_no_text(c)), _no_text(c))
-    chains = tuple(sorted({tuple(_step_key(s) for s in c) for c in data["chains"]}))
+    chains = tuple(dict.fromkeys(tuple(_step_key(s) for s in c) for c in data["chains"]))  # preferred first
     return Profile(data["effective_limits"], tuple(conditions[k] for k in sorted(conditions)), chains,
                    data["signature_mention"], tuple(data["reporting"]))
 
