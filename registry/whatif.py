@@ -304,8 +304,11 @@ def profile(ask: Callable[[Question], Answer], q: Question) -> Profile | None:
             for c in at_max.to_dict()["conditions"]:
                 conditions.setdefault(_canon(_no_text(c)), _no_text(c))
     chains = tuple(dict.fromkeys(tuple(_step_key(s) for s in c) for c in data["chains"]))  # preferred first
+    # Which grant carries a duty is in the chains already; the duty itself is to whom, how often, how soon.
+    reporting = tuple({k: v for k, v in r.items() if k != "grant"} for r in data["reporting"])
+    reporting = tuple({_canon(r): r for r in reporting}.values())
     return Profile(data["effective_limits"], tuple(conditions[k] for k in sorted(conditions)), chains,
-                   data["signature_mention"], tuple(data["reporting"]))
+                   data["signature_mention"], reporting)
 
 
 def _changes(before: Side, after: Side, person: str, power: str, entity: str, dates: list[date],
