@@ -128,6 +128,17 @@ def test(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if bad else EXIT_OK
 
 
+def demo_assertions(reg, path, lang: str) -> str:
+    """One line for `delegaties demo`: the example's assertion file run on the fresh register."""
+    from registry import assertions
+
+    outcomes = assertions.run(reg, assertions.read(path))
+    bad = assertions.broken(outcomes)
+    head = f"{path.name}: " + (tr("test_broken", lang, k=len(bad), n=len(outcomes)) if bad
+                               else tr("test_ok", lang, n=len(outcomes)))
+    return "\n".join([head, *(o.render(lang) for o in bad)])
+
+
 def _format_of(path: str | None) -> str | None:
     if not path:
         return None

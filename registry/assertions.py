@@ -131,9 +131,10 @@ class Outcome:
                 "found": self.found, "text": self.text(lang)}
 
     def render(self, lang: str = "nl") -> str:
-        mark = ("OK" if self.holds else ("BROKEN" if lang == "en" else "GEBROKEN"))
-        out = f"{mark:<9} {self.file}: {self.path}: {self.label()}"
-        return out if self.holds else f"{out}\n          {self.text(lang)}"
+        if self.holds:
+            return f"OK        {self.path}: {self.assertion.name or self.assertion.describe()}"
+        mark = "BROKEN" if lang == "en" else "GEBROKEN"
+        return f"{mark:<9} {self.file}: {self.path}: {self.label()}\n          {self.text(lang)}"
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ def test_between_two_moments_shows_what_the_import_in_between_changed(example_db
         assert seen.before["as_known_on"] == t1 and seen.after["as_known_on"] is None
         assert summary(diff_moments(reg, t1, t1)) == set()
         # Reversed, the same persons with gained and lost swapped.
-        back = diff_moments(reg, reg.head and list(reg.history())[-1].recorded_at, t1)
+        back = diff_moments(reg, list(reg.history())[-1].recorded_at, t1)
         assert {(k, p) for k, p, *_ in summary(back)} == {("gained", "p-001"), ("lost", "p-005")}
     r = cli("--db", example_db, "--json", "diff", "--as-known-on", t1)
     assert r.code == 0 and [c["person"] for c in r.json["gained"]] == ["p-005"]
