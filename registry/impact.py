@@ -7,7 +7,8 @@ the narrowed comparison with one that asks every person, power and date.
 - Dates: an entity has no effect on a date outside its own period (a decision outside its
   period of effect, an appointment or absence outside its dates, a revocation before it takes
   effect), so answers can only differ within the periods of the entities that differ.
-- Persons and powers: a changed grant matters to the powers it names and to whoever a chain can
+- Persons and powers: a changed grant matters to the powers it names, for the legal entity of its
+  decision (a chain never mixes entities), and to whoever a chain can
   reach from its recipient downwards (holders of the position or positions of that organ kind,
   their substitutes, and the recipients of grants their decisions made); a changed appointment,
   absence or position matters to the persons concerned and to those who stand in for them.
@@ -22,10 +23,11 @@ from typing import Any
 from attrs import frozen
 
 from delegations.catalogue import power_covers
-from delegations.converter import unstructure
+from delegations.model import ENTITIES
 from delegations.state import KINDS, RegisterState
 
-ALL = None  # every power
+ALL = None  # every power, for every legal entity
+Pairs = frozenset[tuple[str, str]]  # (power, legal entity)
 Window = tuple[date, date]
 # Kinds whose change may touch everyone at every date: no narrowing then.
 GLOBAL = ("rule", "unit", "power")
@@ -33,9 +35,9 @@ GLOBAL = ("rule", "unit", "power")
 
 @frozen
 class Impact:
-    """`persons`: person -> the powers to ask about (None: every power); None: every person."""
+    """`persons`: person -> the (power, legal entity) pairs to ask about (None: all); None: every person."""
 
-    persons: dict[str, frozenset[str] | None] | None
+    persons: dict[str, frozenset[tuple[str, str]] | None] | None
     windows: tuple[Window, ...]  # the dates on which answers may differ (inclusive), merged
 
     def covers(self, day: date) -> bool:
@@ -43,14 +45,15 @@ class Impact:
 
 
 def changed(before: RegisterState, after: RegisterState) -> dict[str, dict[str, tuple[Any, Any]]]:
-    """kind -> key -> (old, new) for every entity whose stored content differs (None: absent)."""
+    """kind -> key -> (old, new) for every entity whose content differs (None: absent). States
+    built on one another share unchanged entities, so most comparisons are an identity test."""
     out: dict[str, dict[str, tuple[Any, Any]]] = {}
     for kind in KINDS:
         old, new = before.entities(kind), after.entities(kind)
         diff = {}
         for key in set(old) | set(new):
             a, b = old.get(key), new.get(key)
-            if a is None or b is None or unstructure(a) != unstructure(b):
+            if a is None or b is None or (a is not b and a != b):
                 diff[key] = (a, b)
         if diff:
             out[kind] = diff
@@ -107,14 +110,15 @@ class _Reach:
     def __init__(self, before: RegisterState, after: RegisterState):
         self.states = (before, after)
         self.powers = sorted({p for s in self.states for p in s.catalogue.powers})
-        self.persons: dict[str, set[str] | None] = {}
-        self.seen: dict[tuple[str, str], set[str] | None] = {}
-        self.todo: list[tuple[str, str, frozenset[str] | None]] = []
+        self.persons: dict[str, set[tuple[str, str]] | None] = {}
+        self.seen: dict[tuple[str, str], set[tuple[str, str]] | None] = {}
+        self.todo: list[tuple[str, str, Pairs | None]] = []
         self.made_by: dict[str, set[str]] = defaultdict(set)  # delegator -> grants of its decisions
         self.under: dict[str, set[str]] = defaultdict(set)  # grant -> grants naming it as parent
         self.absent_only: dict[str, set[str]] = defaultdict(set)  # position -> grants active in its absence
         self.recipient: dict[str, set[str]] = defaultdict(set)
         self.granted: dict[str, set[str]] = defaultdict(set)
+        self.entities: dict[str, set[str]] = defaultdict(set)
         self.of_kind: dict[str, set[str]] = defaultdict(set)
         self.substitutes: dict[str, set[str]] = defaultdict(set)
         self.holders: dict[str, set[str]] = defaultdict(set)
@@ -127,32 +131,33 @@ class _Reach:
                     self.absent_only[g.limits.only_when_absent].add(g.id)
                 self.recipient[g.id].add(g.to)
                 self.granted[g.id].update(g.powers)
+                self.entities[g.id].update((d.entity,) if isinstance(d.entity, str) else d.entity)
             for p in s.positions.values():
                 self.of_kind[p.kind].add(p.id)
                 self.substitutes[p.id].update(p.substitutes)
             for a in s.appointments.values():
                 self.holders[a.position].add(a.person)
 
-    def expand(self, powers: set[str]) -> frozenset[str]:
-        return frozenset(p for p in self.powers if any(power_covers(x, p) for x in powers))
+    def expand(self, powers: set[str], entities: set[str]) -> Pairs:
+        return frozenset((p, e) for p in self.powers if any(power_covers(x, p) for x in powers) for e in entities)
 
-    def person(self, pid: str, powers: frozenset[str] | None) -> None:
+    def person(self, pid: str, powers: Pairs | None) -> None:
         have = self.persons.get(pid, set())
         if have is not None:
             self.persons[pid] = None if powers is None else have | powers
 
-    def grant(self, gid: str, powers: frozenset[str] | None) -> None:
+    def grant(self, gid: str, powers: Pairs | None) -> None:
         self._run("grant", gid, powers)
 
-    def principal(self, who: str, powers: frozenset[str] | None) -> None:
+    def principal(self, who: str, powers: Pairs | None) -> None:
         self._run("principal", who, powers)
 
-    def _run(self, kind: str, ident: str, powers: frozenset[str] | None) -> None:
+    def _run(self, kind: str, ident: str, powers: Pairs | None) -> None:
         self.todo.append((kind, ident, powers))
         while self.todo:
             kind, ident, powers = self.todo.pop()
             if kind == "grant":
-                mine = self.expand(self.granted[ident])
+                mine = self.expand(self.granted[ident], self.entities[ident] or set(ENTITIES))
                 powers = mine if powers is None else powers & mine
                 if not powers:
                     continue
@@ -166,7 +171,7 @@ class _Reach:
             else:
                 self._below(ident, powers)
 
-    def _below(self, who: str, powers: frozenset[str] | None) -> None:
+    def _below(self, who: str, powers: Pairs | None) -> None:
         """A grant to `who` changed: the persons it reaches and the decisions `who` made."""
         if any(who in s.persons for s in self.states):
             self.person(who, powers)
@@ -191,7 +196,7 @@ class _Reach:
 
 
 def _persons(before: RegisterState, after: RegisterState,
-             delta: dict[str, dict[str, tuple[Any, Any]]]) -> dict[str, frozenset[str] | None] | None:
+             delta: dict[str, dict[str, tuple[Any, Any]]]) -> dict[str, Pairs | None] | None:
     if any(kind in delta for kind in GLOBAL):
         return None
     reach = _Reach(before, after)

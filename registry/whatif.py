@@ -11,19 +11,22 @@ reporting). Between two such dates no entity starts or ends, so the answers cann
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from attrs import frozen
+from attrs import field, frozen
 
 from delegations import model as m
 from delegations.answer import Answer, Question
 from delegations.catalogue import power_covers
 from delegations.converter import unstructure
+from delegations.state import KINDS as ENTITY_KINDS
 from delegations.state import RegisterState
 from delegations.texts import Text
 
@@ -60,14 +63,18 @@ class Profile:
     chains: tuple[tuple[str, ...], ...]  # as `check` prefers them, the first is the one relied on
     signature_mention: str | None
     reporting: tuple[dict[str, Any], ...]
+    # Equal for equal authority (the order in which chains are preferred is not compared); set by `of`.
+    key: str = field(default="", eq=False, repr=False)
+
+    @classmethod
+    def of(cls, limits: dict[str, Any], conditions: tuple[dict[str, Any], ...], chains: tuple[tuple[str, ...], ...],
+           signature_mention: str | None, reporting: tuple[dict[str, Any], ...]) -> Profile:
+        key = json.dumps([limits, conditions, sorted(chains), signature_mention, reporting], sort_keys=True, default=str)
+        return cls(limits, conditions, chains, signature_mention, reporting, key)
 
     def to_dict(self) -> dict[str, Any]:
         return {"limits": self.limits, "conditions": list(self.conditions), "chains": [list(c) for c in self.chains],
                 "signature_mention": self.signature_mention, "reporting": list(self.reporting)}
-
-    def key(self) -> str:
-        """Equal for equal authority: the order in which chains are preferred is not compared."""
-        return json.dumps({**self.to_dict(), "chains": sorted(self.chains)}, sort_keys=True)
 
     def aspect(self, name: str) -> str:
         return _canon(sorted(self.chains) if name == "chains" else self.to_dict()[name])
@@ -228,7 +235,8 @@ def questions(before: RegisterState, after: RegisterState, where: Impact | None 
     out: set[tuple[str, str, str]] = set()
     if where is not None and where.persons is not None:
         for person, mine in where.persons.items():
-            out.update((person, p, e) for p in (powers if mine is None else sorted(mine)) for e in m.ENTITIES)
+            out.update((person, p, e) for p, e in mine) if mine is not None else \
+                out.update((person, p, e) for p in powers for e in m.ENTITIES)
         return sorted(out)
     for s in (before, after):
         for power in powers:
@@ -257,12 +265,13 @@ def breakpoints(*states: RegisterState) -> list[date]:
     """Every date at which something in the states starts or the day after it ends, and each
     1 January in between (yearly ceilings restart), plus the day before the first."""
     found: set[date] = set()
+    seen: set[int] = set()  # states built on one another share their unchanged entities
     for s in states:
-        for kind in ("appointment", "absence", "decision", "revocation", "conflict", "rule", "position", "unit", "power"):
-            for obj in s.entities(kind).values():
+        objects = [o for kind in ENTITY_KINDS for o in s.entities(kind).values()] + list(s.catalogue.rules.values())
+        for obj in objects:
+            if id(obj) not in seen:
+                seen.add(id(obj))
                 found.update(_dates(obj))
-        for rule in s.catalogue.rules.values():
-            found.update(_dates(rule))
     for d in list(found):
         if d < date.max:
             found.add(d + timedelta(days=1))
@@ -277,15 +286,29 @@ def breakpoints(*states: RegisterState) -> list[date]:
 
 
 def _dates(obj: Any) -> Iterator[date]:
-    """Every date anywhere in an entity (model fields added later are covered too)."""
+    """Every date anywhere in an entity: model fields added later are covered too, and parts that
+    can hold no date (a grant's limits, its reporting duties) are never walked."""
     if isinstance(obj, date):
         yield obj
     elif isinstance(obj, tuple | list):
         for x in obj:
             yield from _dates(x)
     elif attrs.has(type(obj)):
-        for f in attrs.fields(type(obj)):
-            yield from _dates(getattr(obj, f.name))
+        for name in _dated_fields(type(obj)):
+            yield from _dates(getattr(obj, name))
+
+
+@cache
+def _dated_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls) if _may_hold_date(typing.get_type_hints(cls)[f.name]))
+
+
+def _may_hold_date(tp: Any) -> bool:
+    if tp is date or (isinstance(tp, type) and issubclass(tp, date)):
+        return True
+    if isinstance(tp, type) and attrs.has(tp):
+        return bool(_dated_fields(tp))
+    return any(_may_hold_date(a) for a in typing.get_args(tp) if a is not Ellipsis)
 
 
 def profile(ask: Callable[[Question], Answer], q: Question) -> Profile | None:
@@ -307,8 +330,8 @@ def profile(ask: Callable[[Question], Answer], q: Question) -> Profile | None:
     # Which grant carries a duty is in the chains already; the duty itself is to whom, how often, how soon.
     reporting = tuple({k: v for k, v in r.items() if k != "grant"} for r in data["reporting"])
     reporting = tuple({_canon(r): r for r in reporting}.values())
-    return Profile(data["effective_limits"], tuple(conditions[k] for k in sorted(conditions)), chains,
-                   data["signature_mention"], reporting)
+    return Profile.of(data["effective_limits"], tuple(conditions[k] for k in sorted(conditions)), chains,
+                      data["signature_mention"], reporting)
 
 
 def _changes(before: Side, after: Side, person: str, power: str, entity: str, dates: list[date],
@@ -332,7 +355,7 @@ def _changes(before: Side, after: Side, person: str, power: str, entity: str, da
 
 
 def _same(x: Profile | None, y: Profile | None) -> bool:
-    return x is y or (x is not None and y is not None and x.key() == y.key())
+    return x is y or (x is not None and y is not None and x.key == y.key)
 
 
 def _change(person: str, name: str, power: str, entity: str, run: tuple, end: date | None) -> Change:
@@ -351,7 +374,7 @@ def grant_changes(before: RegisterState, after: RegisterState) -> list[GrantChan
         if old is None:
             out.append(GrantChange("new", gid, d.id, g.to, g.powers))
             continue
-        fields = _fields(unstructure(old[0]), unstructure(g))
+        fields = [] if old[0] == g else _fields(unstructure(old[0]), unstructure(g))
         fields += [f"decision.{k}" for k in DECISION_FIELDS if getattr(old[1], k) != getattr(d, k)]
         if fields:
             out.append(GrantChange("changed", gid, d.id, g.to, g.powers, tuple(fields)))

@@ -178,3 +178,24 @@ def test_the_report_with_charts_loads_silently_and_prints(voorbeeldegem: tuple[P
     chromium(out_dir, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", path.as_uri())
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 2
+
+
+@pytest.mark.parametrize(("width", "print_css"), [(A4_SCREEN, False), (A4_PRINT, True)])
+def test_the_what_if_page_fits_an_a4_page_and_loads_silently(example_template: Path, tmp_path: Path, out_dir: Path,
+                                                              width: int, print_css: bool) -> None:
+    from registry.whatif import diff_files
+    from tests.helpers import REPO, copy_register
+
+    with Registry.open(copy_register(example_template, tmp_path / "r.db")) as reg:
+        d = diff_files(reg, REPO / "examples" / "ontwerpen" / "AD-2025-0040-budgethouder-aankoop.yaml")
+        page = reg.write_report(d.to_dict("nl"), "html", "nl", out_dir / "gevolgen-AD-2025-0040.html")
+    html = page.read_text(encoding="utf-8")
+    proc = chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    assert 'id="gained"' in proc.stdout and [x for x in proc.stderr.splitlines() if ":CONSOLE" in x] == []
+    result = probe(html, tmp_path, width, f"gevolgen-{width}", print_css)
+    assert result["problems"] == [] and result["scroll"] <= width
+    assert all(right <= width + 0.5 for right in result["tables"]) and len(result["tables"]) == 2  # gained and lost
+    assert all(scroll <= client + 1 for scroll, client in result["wraps"])
+    shot = out_dir / f"gevolgen-AD-2025-0040-{width}.png"
+    chromium(tmp_path, f"--screenshot={shot}", f"--window-size={width},1400", page.as_uri())
+    assert decode_png(shot.read_bytes())[:2] == (width, 1400)
