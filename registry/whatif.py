@@ -235,8 +235,8 @@ def questions(before: RegisterState, after: RegisterState, where: Impact | None 
     out: set[tuple[str, str, str]] = set()
     if where is not None and where.persons is not None:
         for person, mine in where.persons.items():
-            out.update((person, p, e) for p, e in mine) if mine is not None else \
-                out.update((person, p, e) for p in powers for e in m.ENTITIES)
+            pairs = mine if mine is not None else [(p, e) for p in powers for e in m.ENTITIES]
+            out.update((person, p, e) for p, e in pairs)
         return sorted(out)
     for s in (before, after):
         for power in powers:
