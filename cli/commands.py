@@ -30,6 +30,8 @@ def register(sub: Any, add: Any) -> None:
     p.set_defaults(run=validate)
     p = add("import", "valideer en lees registerbestanden atomair in")
     p.add_argument("files", nargs="+", metavar="BESTAND")
+    p.add_argument("--assert", dest="assertions", metavar="BESTAND",
+                   help="lees niets in als een bewering uit dit bestand (delegaties-assertions/1) daarna niet meer geldt")
     p.set_defaults(run=import_)
     p = add("check", "mag deze persoon dit doen?")
     question_options(p)
@@ -110,7 +112,7 @@ def validate(args: argparse.Namespace) -> int:
 def import_(args: argparse.Namespace) -> int:
     from registry import Registry
 
-    reg, result = Registry.import_files(args.db, *args.files, wait=args.wait)
+    reg, result = Registry.import_files(args.db, *args.files, wait=args.wait, assertions=args.assertions)
     seq, head = reg.head
     text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
                f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "

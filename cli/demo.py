@@ -54,7 +54,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     lang = args.lang
     en = lang == "en"
-    files = sorted(examples_dir().glob("*.yaml"))
+    files = sorted(f for f in examples_dir().glob("*.yaml") if not f.name.endswith("-assertions.yaml"))
     with tempfile.TemporaryDirectory(prefix="delegaties-demo-") as tmp:
         reg = Registry.init(Path(tmp) / "demo.db")
         result = reg.load(*files)
@@ -63,6 +63,10 @@ def run_demo(args: argparse.Namespace) -> int:
               + f" ({result.added} {'entries' if en else 'elementen'}, seq {seq})")
         for f in result.findings:
             print("  " + f.render(lang))
+        for checks in sorted(examples_dir().glob("*-assertions.yaml")):
+            from .whatif_cmds import demo_assertions
+
+            print(demo_assertions(reg, checks, lang))
         names = {p.id: p.name for p in reg.state().persons.values()}
         for i, (nl, eng, q) in enumerate(SCENARIOS, 1):
             print(f"\n== {i}. {eng if en else nl} ==")

@@ -14,11 +14,11 @@ import argparse
 import os
 import sys
 
-from . import attest_cmds, commands, report_cmds, service_cmds
+from . import attest_cmds, commands, report_cmds, service_cmds, whatif_cmds
 from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text, resolve_register
 
 # Wiring a new command module: import it and add it here.
-COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds)
+COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds, whatif_cmds)
 
 
 class Parser(argparse.ArgumentParser):

@@ -237,7 +237,7 @@ def _environment(fmt: str, lang: str):
     env = Environment(loader=PackageLoader("registry", "templates"), autoescape=html, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       finalize=lambda v: printable(v) if isinstance(v, str) and not hasattr(v, "__html__") else v)
-    env.globals.update(t=lambda nl, en: en if lang == "en" else nl, lang=lang)
+    env.globals.update(t=lambda nl, en: en if lang == "en" else nl, lang=lang, charts=lambda r: _reports().charts(r, lang))
     env.filters.update(amount=lambda v: _reports().fmt_amount(v, lang), date=lambda v: pd.long_date(v, lang),
                        pct=lambda v: _reports().fmt_pct(v, lang), num=lambda v: _reports().fmt_int(v, lang),
                        label=lambda v: _reports().label(v, lang))

@@ -16,7 +16,7 @@ from typing import Any
 from delegations.texts import Text
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
-           "restore", "from_sqlite"]
+           "AssertionBroken", "restore", "from_sqlite"]
 
 
 class RegistryError(Exception):
@@ -91,6 +91,15 @@ class IntegrityError(RegistryError):
     code = "INTEGRITY"
     exit_code = 3
     http_status = 500
+
+
+class AssertionBroken(RegistryError):
+    """A write refused because an expectation the caller made its condition would break
+    (`import --assert`): nothing was written (exit 1, like a refused check)."""
+
+    code = "ASSERTION_BROKEN"
+    exit_code = 1
+    http_status = 409
 
 
 def restore(data: str, cls: type, what: str):

@@ -27,6 +27,7 @@ MAX_DIGITS = 100
 _CORE_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
 _DIGITS = re.compile(r"^[-+]?[0-9_]+$")
 _DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
 class FileProblem(Exception):
@@ -53,12 +54,14 @@ def _yaml_loader(pure: bool = False):
         pass
 
     # Dates stay strings: the converter parses them with a path-aware error. Integers are plain
-    # decimal only: YAML 1.1 would silently read `max_amount: 010` as 8 and `0x10` as 16.
+    # decimal only: YAML 1.1 would silently read `max_amount: 010` as 8 and `0x10` as 16. Booleans
+    # are true and false only (YAML 1.2): YAML 1.1 reads the key `on:` of an assertion as True.
+    dropped = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool")
     Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
-        for k, v in base.yaml_implicit_resolvers.items()
+        k: [(tag, rx) for tag, rx in v if tag not in dropped] for k, v in base.yaml_implicit_resolvers.items()
     }
     Loader.add_implicit_resolver("tag:yaml.org,2002:int", _DECIMAL_INT, list("-+0123456789"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
 
     def decimal_float(loader, node):  # amounts must never pass through binary floats
         text = loader.construct_scalar(node).replace("_", "")

@@ -146,14 +146,15 @@ class Registry:
         return cls(path, Store(conn, path, readonly=readonly, immutable=immutable, wait=wait), lazy)
 
     @classmethod
-    def import_files(cls, path: str | Path | None, *files: str | Path, wait: float = DEFAULT_WAIT) -> tuple[Registry, ImportResult]:
+    def import_files(cls, path: str | Path | None, *files: str | Path, wait: float = DEFAULT_WAIT,
+                     assertions: str | Path | None = None) -> tuple[Registry, ImportResult]:
         """`import`: load files into the register at `path`, creating it if needed. A failed
         first import leaves no (empty) register file behind."""
         path = Path(path) if path is not None else default_path()
         new = not path.exists()
         reg = cls.open(path, create=True, wait=wait)
         try:
-            return reg, reg.load(*files)
+            return reg, reg.load(*files, assertions=assertions)
         except Exception:
             if new:
                 reg.close()
@@ -294,7 +295,14 @@ class Registry:
         return self._prepare(paths, today)[1]
 
     @guarded
-    def load(self, *paths: str | Path, today: date | None = None) -> ImportResult:
+    def load(self, *paths: str | Path, today: date | None = None, assertions: str | Path | None = None) -> ImportResult:
+        """Validate, then write atomically. With `assertions` (a `delegaties-assertions/1` file),
+        the import is rolled back (AssertionBroken) when one of them would no longer hold."""
+        guard = None
+        if assertions is not None:  # read (and refuse a bad file) before anything is written
+            from . import assertions as expectations
+
+            guard = expectations.guard(expectations.read(assertions))
         files, findings = self._prepare(paths, today)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
@@ -325,6 +333,12 @@ class Registry:
                             added += 1
                         else:
                             changed += 1
+            if guard is not None:  # on the register as the import leaves it, inside the transaction
+                self._snap = None
+                try:
+                    guard(self)
+                finally:
+                    self._snap = None
         self._snap = None
         return ImportResult(added, changed, unchanged, findings, tx.appended)
 

@@ -163,6 +163,14 @@ class Figures:
                 self.uses[g] += n
                 self.amount[g] += total
                 _add(self.by_key[g], key, n, total)
+        # Uses per month, per grant of the chain: what the chart of the annual report shows.
+        self.months: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+        for grants, month, n in conn.execute(
+                'SELECT grants, CAST(substr("on", 6, 2) AS INTEGER), count(*) FROM uses WHERE year = ? GROUP BY 1, 2',
+                (year,)):
+            for g in json.loads(grants or "[]"):
+                if 1 <= month <= 12:
+                    self.months[g][month - 1] += n
         self.refusals: dict[str, int] = dict(conn.execute(
             "SELECT j.value, count(*) FROM refusals r, json_each(r.grants) j WHERE r.year = ? AND json_valid(r.grants) "
             "GROUP BY j.value", (year,)).fetchall())
@@ -354,6 +362,7 @@ def _grant_entry(state: RegisterState, g: m.Grant, d: m.Decision, start: date, e
         "powers": list(g.powers), "valid_from": start.isoformat(), "valid_until": _iso(end), "status": status,
         "revocation": _revocation(rev),
         "uses": fig.uses.get(g.id, 0), "amount": money(amount), "budget_keys": _key_rows(fig.by_key.get(g.id, {})),
+        "uses_by_month": list(fig.months.get(g.id, [0] * 12)),
         "max_amount": money(g.limits.max_amount) if g.limits.max_amount is not None else None,
         "annual_ceiling": money(ceiling) if ceiling is not None else None, "ceiling_used_pct": share,
         "refusals": fig.refusals.get(g.id, 0), "attestations": fig.attestations.get(g.id, 0),
@@ -496,6 +505,13 @@ def _parent(state: RegisterState, gid: str, by_id: dict[str, dict], received: di
             if pid != gid and any(power_covers(pp, p) for pp in state.grants[pid][0].powers for p in g.powers):
                 return pid
     return None
+
+
+def charts(report: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The geometry of the annual report's charts (for the HTML template)."""
+    from . import charts as c
+
+    return c.annual(report, lang)
 
 
 # -- the periodic report --------------------------------------------------------------------
