@@ -80,7 +80,9 @@ def registry_error(request: Request, exc: RegistryError) -> Response:
         extra["parameter"] = exc.parameter
     if exc.http_status >= 500:
         log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.text.en)
-    return problem(exc.http_status, exc.code, exc.message(lang), extra or None)
+    # Busy, read-only or full: a client may retry (writes are idempotent per reference).
+    headers = {"Retry-After": "1"} if exc.http_status == 503 else None
+    return problem(exc.http_status, exc.code, exc.message(lang), extra or None, headers=headers)
 
 
 def service_problem(request: Request, exc: ServiceProblem) -> Response:
