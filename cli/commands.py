@@ -49,7 +49,8 @@ def open_registry(args: argparse.Namespace, create: bool = False, lazy: bool = F
 
 
 def scope_of(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in ("amount", "budget_key", "unit", "document_type", "issuer", "matter", "entity")}
+    return {k: getattr(args, k) for k in ("amount", "budget_key", "unit", "document_type", "issuer", "matter", "entity",
+                                          "concerns")}
 
 
 @command("init")

@@ -44,7 +44,8 @@ def _question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
     p.add_argument("--document-type", dest="document_type")
     p.add_argument("--issuer", help="orgaan waarvan het document uitgaat")
     p.add_argument("--matter", help="dossier of tegenpartij (bv. KBO:0123456789)")
-    p.add_argument("--entity", default="gemeente", help="gemeente of ocmw")
+    p.add_argument("--concerns", metavar="PERSOON", help="de persoon op wie de handeling betrekking heeft")
+    p.add_argument("--entity", help="rechtspersoon (bv. gemeente of ocmw; standaard volgt ze uit --issuer)")
 
 
 class _Version(argparse.Action):
@@ -94,7 +95,7 @@ def build_parser() -> Parser:
     p.add_argument("--on")
     p.add_argument("--as-known-on", dest="as_known_on")
     p.add_argument("--matter")
-    p.add_argument("--entity", default="gemeente")
+    p.add_argument("--entity", help="rechtspersoon (standaard volgt ze uit --issuer)")
     p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
     _question_options(p, actor=False)
     p = add("revoke", "trek een besluit of delegatie in")

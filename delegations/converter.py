@@ -153,6 +153,18 @@ def _make() -> cattrs.Converter:
     _exact(c, Decimal | None, _optional(lambda v, _t: parse_amount(v)))
     _exact(c, date | None, _optional(lambda v, _t: parse_date(v)))
 
+    def _entities(v, _t=None):
+        # One legal entity, or a non-empty list of distinct ones for an act that covers several.
+        if isinstance(v, str):
+            return _str(v)
+        items = _strs(v)
+        if not items or len(set(items)) != len(items):
+            raise FormatProblem(Text("een rechtspersoon of een lijst van verschillende rechtspersonen",
+                                     "a legal entity or a list of distinct legal entities"))
+        return items
+
+    _exact(c, m.Entities, _entities)
+
     # Sub-objects may be given as null: treat as "all defaults".
     for cls in (m.Limits, m.Requirements, m.SubdelegationPolicy):
         fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
@@ -185,19 +197,27 @@ def _make() -> cattrs.Converter:
         return hook
 
     for cls in (m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule,
-                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict):
+                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict, m.VisumExemption):
         _exact(c, tuple[cls, ...], _list_of(cls))
+    for cls in (m.Substitution, m.Acting, m.Condition):
+        _exact(c, cls | None, lambda v, _t, cls=cls: None if v is None else c.structure(v, cls))
     for cls, renames in (
         (m.Appointment, {"from_": "from"}),
         (m.Absence, {"from_": "from"}),
         (m.Conflict, {"from_": "from"}),
+        (m.Substitution, {"for_": "for"}),
     ):
         fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True, **{k: override(rename=v) for k, v in renames.items()})
         c.register_structure_hook(cls, _mapping(fn))
         c.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, c, **{k: override(rename=v) for k, v in renames.items()}))
     for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
-                m.Grant, m.Decision, m.Revocation):
+                m.Grant, m.Decision, m.Revocation, m.Acting, m.Condition, m.VisumExemption):
         c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
+    # Fields added after registers were first written are left out of the stored form while they
+    # keep their default: the same file then stores (and hashes) exactly as it did before.
+    for cls, added in ADDED_FIELDS.items():
+        c.register_unstructure_hook(cls, make_dict_unstructure_fn(
+            cls, c, **{f: override(omit_if_default=True) for f in added}))
     c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
     return c
 
@@ -215,6 +235,14 @@ def _mapping(fn):
 
     return hook
 
+
+ADDED_FIELDS = {
+    m.Administration: ("jurisdiction",),
+    m.Unit: ("entity",),
+    m.Position: ("rank",),
+    m.Rule: ("issuers", "overrides", "effective_from", "effective_until", "visum_exempt", "overridable", "note",
+             "notify_councils", "signature_mention", "subdelegation_rule", "substitution", "acting", "condition"),
+}
 
 converter = _make()
 

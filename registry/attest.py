@@ -180,7 +180,8 @@ class AttestMixin:
         try:
             today = self.check(q["actor"], q["power"], q["on"], amount=q.get("amount"),  # type: ignore[attr-defined]
                                budget_key=q.get("budget_key"), unit=q.get("unit"), document_type=q.get("document_type"),
-                               issuer=q.get("issuer"), matter=q.get("matter"), entity=q.get("entity") or "gemeente")
+                               issuer=q.get("issuer"), matter=q.get("matter"), entity=q.get("entity"),
+                               concerns=q.get("concerns"))
             same = today.allowed == answer.get("allowed")
         except Exception:  # noqa: BLE001 - informational only; the ids may no longer exist
             same = None

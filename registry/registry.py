@@ -15,6 +15,7 @@ from delegations import model as m
 from delegations.answer import Answer, Question, money
 from delegations.converter import FormatProblem, parse_amount, parse_date, structure, unstructure
 from delegations.evaluate import check as evaluate
+from delegations.search import who_candidates
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
 from delegations.texts import Text
@@ -268,8 +269,9 @@ class Registry(AttestMixin, DutiesMixin):
     # -- questions ------------------------------------------------------------------------------
     def question(self, actor: str, power: str, on: date | str | None = None, amount: Decimal | str | int | None = None,
                  budget_key: str | None = None, unit: str | None = None, document_type: str | None = None,
-                 issuer: str | None = None, matter: str | None = None, entity: str = "gemeente",
-                 state: RegisterState | None = None, actor_option: str = "--actor") -> Question:
+                 issuer: str | None = None, matter: str | None = None, entity: str | None = None,
+                 concerns: str | None = None, state: RegisterState | None = None,
+                 actor_option: str = "--actor") -> Question:
         """A validated question; unknown ids are input errors with the closest ids suggested."""
         state = state or self.state()
         if isinstance(on, str) or on is None:
@@ -284,8 +286,9 @@ class Registry(AttestMixin, DutiesMixin):
             except FormatProblem as exc:
                 raise InputError(Text(f"--amount: verwacht {exc.expected.nl}, gevonden '{amount}'",
                                       f"--amount: expected {exc.expected.en}, found '{amount}'")) from None
-        if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
-            _known(actor_option, actor, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
+        cat = state.catalogue
+        if actor not in state.persons and actor not in state.positions and not cat.is_organ(actor):
+            _known(actor_option, actor, [*state.persons, *state.positions, *cat.organs], "persoon, functie of orgaan",
                    "person, position or organ")
         _known("--power", power, state.catalogue.powers, "bevoegdheid", "power")
         if unit is not None:
@@ -293,15 +296,18 @@ class Registry(AttestMixin, DutiesMixin):
         if document_type is not None:
             _known("--document-type", document_type, state.catalogue.document_types, "documenttype", "document type")
         if issuer is not None:
-            _known("--issuer", issuer, m.ORGANS, "orgaan", "organ")
-        if entity not in m.ENTITIES:
-            _known("--entity", entity, m.ENTITIES, "rechtspersoon", "legal entity")
+            _known("--issuer", issuer, cat.organs, "orgaan", "organ")
+        if entity is not None:
+            _known("--entity", entity, cat.entities, "rechtspersoon", "legal entity")
+        if concerns is not None:
+            _known("--concerns", concerns, state.persons, "persoon", "person")
+        entity = _entity_of(cat, issuer, entity)
         for name, value in (("--budget-key", budget_key), ("--matter", matter)):
             if value is not None and (not value.strip() or len(value) > 200 or "\x00" in value):
                 raise InputError(Text(f"{name}: verwacht een niet-lege waarde van hoogstens 200 tekens",
                                       f"{name}: expected a non-empty value of at most 200 characters"))
         return Question(actor=actor, power=power, on=on, amount=amount, budget_key=budget_key, unit=unit,
-                        document_type=document_type, issuer=issuer, matter=matter, entity=entity)
+                        document_type=document_type, issuer=issuer, matter=matter, entity=entity, concerns=concerns)
 
     def check(self, actor: str, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
               **scope: Any) -> Answer:
@@ -362,18 +368,21 @@ class Registry(AttestMixin, DutiesMixin):
             **scope: Any) -> list[Answer]:
         moment = parse_moment(as_known_on)
         state = self.state(moment)
-        base = self.question(next(iter(state.persons), "algemeen_directeur"), power, on, state=state, **scope)
-        candidates = _who_candidates(state, power)
+        if not state.persons:
+            return []
+        base = self.question(next(iter(state.persons)), power, on, state=state, **scope)
+        candidates = who_candidates(state, base.power)
         answers = []
         for person in sorted(candidates):
             ans = self.ask(Question(person, base.power, base.on, base.amount, base.budget_key, base.unit,
-                                    base.document_type, base.issuer, base.matter, base.entity), state=state, moment=moment)
+                                    base.document_type, base.issuer, base.matter, base.entity, base.concerns),
+                           state=state, moment=moment)
             if ans.allowed:
                 answers.append(ans)
         return answers
 
     def check_signature(self, *, document_type: str, issuer: str, signer: str, cosigner: str,
-                        on: date | str | None = None, matter: str | None = None, entity: str = "gemeente",
+                        on: date | str | None = None, matter: str | None = None, entity: str | None = None,
                         as_known_on: str | date | datetime | None = None) -> SignatureAnswer:
         moment = parse_moment(as_known_on)
         state = self.state(moment)
@@ -543,23 +552,14 @@ def _known(option: str, value: str, known, what_nl: str, what_en: str) -> None:
                               f"{option}: '{value}' is not a known {what_en}{s.en}"))
 
 
-def _who_candidates(state: RegisterState, power: str) -> set[str]:
-    """Persons worth asking about: holders of positions that receive or hold the power, and their substitutes."""
-    from delegations.catalogue import power_covers
-
-    principals: set[str] = set()
-    for g, _d in state.grants.values():
-        if any(power_covers(x, power) for x in g.powers):
-            principals.add(g.to)
-    for holder, entries in state.catalogue.holdings.items():
-        if any(any(power_covers(x, power) for x in h.powers) for _r, h in entries):
-            principals.add(holder)
-    positions = {p for p in principals if p in state.positions}
-    positions |= {p.id for p in state.positions.values() if p.kind in principals}
-    positions |= {s for p in list(positions) for s in state.positions[p].substitutes}
-    persons = {p for p in principals if p in state.persons}
-    persons |= {a.person for p in positions for a in state.appointments_by_position.get(p, ())}
-    return persons
+def _entity_of(cat, issuer: str | None, entity: str | None) -> str:
+    """The legal entity of a question: given, or implied by the issuer (a vast bureau letter is an
+    OCMW document), else the jurisdiction's default. Given and implied must agree."""
+    implied = cat.entities_of(issuer) if issuer is not None else ()
+    if entity is not None and implied and entity not in implied:
+        raise InputError(Text(f"--entity: documenten van {issuer} horen bij {', '.join(implied)}, niet bij {entity}",
+                              f"--entity: documents of {issuer} belong to {', '.join(implied)}, not to {entity}"))
+    return entity or cat.implied_entity(issuer) or cat.book.default_entity
 
 
 def _use_payload(q: Question, answer: Answer, reference: str, jti: str | None) -> dict[str, Any]:
