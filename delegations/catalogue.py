@@ -66,6 +66,10 @@ class Catalogue:
         self.visum_regulations = [r for r in self.local.values() if r.visum_exempt]
         self._sources: dict[tuple[str, str, str], list[LawSource]] = {}
         self._permits: dict[str, list[m.Rule]] = {}
+        self._binding: dict[str, list[m.Rule]] = {}
+        self._restricted: dict[str, frozenset[str]] = {}
+        self._entities: dict[str, frozenset[str]] = {}
+        self._conditions: dict[tuple[str, str], list[m.Rule]] = {}
         # holder -> [(rule, holding)]: every holding, for listing who might hold a power at all
         self.holdings: dict[str, list[tuple[m.Rule, m.Holding]]] = {}
         for rule in book.rules.values():
@@ -168,9 +172,37 @@ class Catalogue:
 
     def binding(self, power: str) -> list[m.Rule]:
         """Packaged rules whose `not_delegable` binds every delegator they name, for this power."""
-        return [r for r in self.permitting(power) if r.not_delegable and not self.lifted(r, power)]
+        found = self._binding.get(power)
+        if found is None:
+            found = self._binding[power] = [r for r in self.permitting(power) if r.not_delegable
+                                            and not self.lifted(r, power)]
+        return found
+
+    def restricted_docs(self, power: str) -> frozenset[str]:
+        """Document types that some rule governing this power keeps with its holder."""
+        found = self._restricted.get(power)
+        if found is None:
+            found = self._restricted[power] = frozenset(
+                x for r in self.rules.values() if self.rule_governs(r, power) for x in r.not_delegable
+                if x in self.document_types)
+        return found
+
+    def rule_entities(self, rule: m.Rule) -> frozenset[str]:
+        found = self._entities.get(rule.id)
+        if found is None:
+            found = self._entities[rule.id] = frozenset(rule.effective_entities())
+        return found
 
     # -- conditions ----------------------------------------------------------------------------
+    def conditions_for(self, power: str, entity: str) -> list[m.Rule]:
+        key = (power, entity)
+        found = self._conditions.get(key)
+        if found is None:
+            found = self._conditions[key] = [
+                r for r in self.conditions if entity in self.rule_entities(r)
+                and any(power_covers(p, power) for p in r.condition.powers)]  # type: ignore[union-attr]
+        return found
+
     def visum_exempt(self, entity: str, on: date, power: str, amount: Decimal | None,
                      budget_key: str | None) -> m.Rule | None:
         """The council's visum regulation that exempts this act, if any."""

@@ -34,7 +34,7 @@ class CompiledChain:
     """What a chain from the law down to a principal allows, independent of the question."""
 
     law: LawStep
-    grants: list[GrantStep]  # with the rule behind each step
+    grants: tuple[GrantStep, ...]  # with the rule behind each step
     start: date
     end: date
     static: tuple[Finding, ...]  # reasons whatever the question (an unlawful step, subdelegation too deep)
@@ -42,13 +42,13 @@ class CompiledChain:
     dynamic: bool  # legality depends on the date (a grant to or by a person)
     blocked_docs: frozenset[str]  # document types the law keeps from this chain
     binding: Any  # the grant whose amount per act binds, or None
-    scoped: bool  # any step restricts keys, units, document types, issuers or exclusions
+    scope: r.ScopeGroups  # what the steps restrict: keys, units, document types, issuers, exclusions
     ceilings: bool
     absent_only: tuple[Any, ...]  # grants that apply only while a position's holder is absent
     cites_root: bool
     local_law: bool  # the law step is a local regulation with its own period
     mention: str | None
-    reporting: list[dict[str, Any]]
+    reporting: tuple[dict[str, Any], ...]
     _limits: dict[str, Any] | None = None
 
     def limits_in(self, state: RegisterState) -> dict[str, Any]:
@@ -89,13 +89,13 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
             static.append(r.failure_finding(state, power, plain[i], failure))
             unlawful = True
         else:
-            blocked = {doc for doc in cat.document_types if doc in _restricted_docs(state)
-                       and r.chain_legality(state, plain, power, doc, date.min, entity).failure is not None}
+            blocked = {doc for doc in cat.restricted_docs(power)
+                       if r.chain_legality(state, plain, power, doc, date.min, entity).failure is not None}
     else:
         legality = r.chain_legality(state, plain, power, None, window[0], entity)
         bases = legality.bases
-    grants = [shared(state, ("grant", s.grant.id, b.id if b else None), lambda s=s, b=b: GrantStep(s.grant, s.decision, b))
-              for s, b in zip(plain, bases, strict=True)]
+    grants = tuple(shared(state, ("grant", s.grant.id, b.id if b else None),
+                          lambda s=s, b=b: GrantStep(s.grant, s.decision, b)) for s, b in zip(plain, bases, strict=True))
     ev = r.Evaluation()
     r.subdelegation(ev, grants)
     static += ev.reasons
@@ -103,26 +103,12 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
     return CompiledChain(
         law=law, grants=grants, start=window[0], end=window[1], static=tuple(static), unlawful=unlawful, dynamic=dynamic,
         blocked_docs=frozenset(blocked), binding=r.binding_amount(grants),
-        scoped=any(_restricts(s) for s in grants) or bool(law.holding.issuers),
+        scope=r.scope_groups(state, law, grants),
         ceilings=any(s.grant.limits.annual_ceiling is not None for s in grants),
         absent_only=tuple(s.grant for s in grants if s.grant.limits.only_when_absent is not None),
         cites_root=first is None or first.decision.legal_basis == law.rule.id,
         local_law=law.rule.effective_from is not None or law.rule.effective_until is not None,
         mention=r.signature_mention(state, power, law, grants), reporting=r.reporting(state, grants))
-
-
-def _restricts(step: GrantStep) -> bool:
-    lim = step.grant.limits
-    return bool(lim.budget_keys or lim.units or lim.document_types or lim.issuers or lim.excluded)
-
-
-def _restricted_docs(state: RegisterState) -> frozenset[str]:
-    found = state.cache.steps.get(("restricted-docs",))
-    if found is None:
-        cat = state.catalogue
-        found = state.cache.steps[("restricted-docs",)] = frozenset(
-            x for rule in cat.rules.values() for x in rule.not_delegable if x in cat.document_types)
-    return found
 
 
 def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, fast: bool) -> r.Evaluation | None:
@@ -150,12 +136,17 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
         r.legality(ev, state, q, grants)
         if fast and ev.reasons:
             return None
-    if cc.scoped or not fast:
-        r.issuer_scope(ev, q, cc.law, grants, state)
-        r.key_scope(ev, q, grants, state)
-        r.unit_scope(ev, a, grants, state)
-        r.document_scope(ev, q, grants, state)
-        r.excluded_scope(ev, a, grants, state)
+    scope = cc.scope
+    if scope.issuers:
+        r.issuer_scope(ev, q, scope)
+    if scope.keys:
+        r.key_scope(ev, q, scope)
+    if scope.units:
+        r.unit_scope(ev, a, scope)
+    if scope.docs:
+        r.document_scope(ev, q, scope)
+    if scope.excluded:
+        r.excluded_scope(ev, a, scope, state)
     r.amount_scope(ev, q, cc.binding)
     for g in cc.absent_only:
         r.only_when_absent(ev, state, q, g)

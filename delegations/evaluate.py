@@ -33,7 +33,8 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
     a = r.asked(state, q)
     cands = candidates(state, q.actor, q.power, q.entity)  # type: ignore[arg-type]
     # Only chains in force on the date can hold; they are few even after many terms of office.
-    current = [c for c in cands if in_force(state, a, c, fast)]
+    on = q.on
+    current = [c for c in cands if c.start <= on <= c.end] if fast else [c for c in cands if in_force(state, a, c, fast)]
     valid = []
     for c in current:
         e = evaluate(state, a, c, usage, fast)

@@ -8,7 +8,7 @@ A rule appends findings to an `Evaluation`; a chain holds when no rule adds a re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,6 @@ from attrs import define, frozen
 
 from . import model as m
 from .answer import AppointmentStep, Finding, GrantStep, LawStep, Question, SubstitutionStep, money
-from .catalogue import power_covers
 from .messages import msg
 from .texts import Text
 
@@ -44,7 +43,7 @@ class Evaluation:
         self.conditions: list[Finding] = []
         self.limits: dict[str, Any] = {}
         self.mention: str | None = None
-        self.reporting: list[dict[str, Any]] = []
+        self.reporting: tuple[dict[str, Any], ...] = ()
 
     def refuse(self, code: str, text: Text, grant: str | None = None, rule: str | None = None, **details: Any) -> None:
         self.reasons.append(Finding(code, text, None, grant, rule, details))
@@ -196,13 +195,26 @@ def step_verdict(state: RegisterState, d: m.Decision, g: m.Grant, power: str, do
     through a packaged rule that names the delegator (or, for a subdelegation, through the rule the
     delegator's own grant rests on); a binding restriction of the law forbids it whatever else
     permits it; a cited local regulation must allow it too (it narrows, never widens)."""
+    dated = d.by in state.persons or g.to in state.persons
+    key = (g.id, d.id, power, doc, entities, tuple(x.id for x in carried), tuple(x.id for x in carried_local),
+           on if dated else None)
+    found = state.cache.verdicts.get(key)
+    if found is None:
+        found = state.cache.verdicts[key] = _step_verdict(state, d, g, power, doc, on, entities, carried,
+                                                          carried_local)
+    return found
+
+
+def _step_verdict(state: RegisterState, d: m.Decision, g: m.Grant, power: str, doc: str | None, on: date,
+                  entities: tuple[str, ...], carried: tuple[m.Rule, ...],
+                  carried_local: tuple[m.Rule, ...]) -> Verdict:
     cat = state.catalogue
     dk = state.principal_kinds(d.by, on)
     tk = state.principal_kinds(g.to, on)
     shown = tuple(sorted(tk)) or (g.to,)
 
     def applies(r: m.Rule) -> bool:
-        return any(e in r.effective_entities() for e in entities)
+        return not cat.rule_entities(r).isdisjoint(entities)
 
     for organ in dk:
         o = cat.organs.get(organ)
@@ -261,7 +273,7 @@ class Legality:
     failure: tuple[int, Failure] | None  # the first unlawful step
 
 
-def chain_legality(state: RegisterState, grants: list[GrantStep], power: str, doc: str | None, on: date,
+def chain_legality(state: RegisterState, grants: Sequence[GrantStep], power: str, doc: str | None, on: date,
                    entity: str) -> Legality:
     carried: tuple[m.Rule, ...] = ()
     carried_local: tuple[m.Rule, ...] = ()
@@ -275,7 +287,7 @@ def chain_legality(state: RegisterState, grants: list[GrantStep], power: str, do
     return Legality(tuple(bases), None)
 
 
-def involves_persons(state: RegisterState, grants: list[GrantStep]) -> bool:
+def involves_persons(state: RegisterState, grants: Sequence[GrantStep]) -> bool:
     """Does legality depend on the date (the kinds of a person come from the positions held then)?"""
     return any(s.grant.to in state.persons or s.decision.by in state.persons for s in grants)
 
@@ -298,13 +310,13 @@ def failure_finding(state: RegisterState, power: str, step: GrantStep, f: Failur
     return Finding("NOT_DELEGABLE", text, None, g.id, f.rule, {})
 
 
-def legality(ev: Evaluation, state: RegisterState, q: Question, grants: list[GrantStep]) -> None:
+def legality(ev: Evaluation, state: RegisterState, q: Question, grants: Sequence[GrantStep]) -> None:
     found = chain_legality(state, grants, q.power, q.document_type, q.on, q.entity or "").failure
     if found is not None:
         ev.reasons.append(failure_finding(state, q.power, grants[found[0]], found[1]))
 
 
-def subdelegation(ev: Evaluation, grants: list[GrantStep]) -> None:
+def subdelegation(ev: Evaluation, grants: Sequence[GrantStep]) -> None:
     for i in range(1, len(grants)):
         g, parent = grants[i].grant, grants[i - 1].grant
         if not parent.subdelegation.allowed:
@@ -320,7 +332,7 @@ def subdelegation(ev: Evaluation, grants: list[GrantStep]) -> None:
                 break
 
 
-def entity_covered(ev: Evaluation, state: RegisterState, q: Question, grants: list[GrantStep]) -> None:
+def entity_covered(ev: Evaluation, state: RegisterState, q: Question, grants: Sequence[GrantStep]) -> None:
     """A decision acts only for the legal entities it names (a vast bureau letter is an OCMW document)."""
     for step in grants:
         d = step.decision
@@ -341,42 +353,64 @@ def entity_covered(ev: Evaluation, state: RegisterState, q: Question, grants: li
 # -- scope ----------------------------------------------------------------------------------------
 
 @frozen
-class GrantScope:
-    """A grant's restrictions as sets, built once per snapshot and shared by all its chains."""
+class ScopeGroups:
+    """A chain's restrictions as sets, in chain order, each with the grant (or rule) it comes
+    from: the form every scope rule reads, built once per compiled chain."""
 
-    keys: tuple[frozenset[str], tuple[str, ...]] | None  # (exact keys, prefixes)
-    units: frozenset[str] | None
-    docs: frozenset[str] | None
-    issuers: frozenset[str] | None
+    issuers: tuple[tuple[frozenset[str], str | None, str | None, tuple[str, ...]], ...]  # (set, grant, rule, shown)
+    keys: tuple[tuple[frozenset[str], tuple[str, ...], m.Grant], ...]  # (exact keys, prefixes, grant)
+    units: tuple[tuple[frozenset[str], m.Grant], ...]
+    docs: tuple[tuple[frozenset[str], m.Grant], ...]
+    excluded: tuple[m.Grant, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.issuers or self.keys or self.units or self.docs or self.excluded)
 
 
-def grant_scope(state: RegisterState, g: m.Grant) -> GrantScope:
+def scope_groups(state: RegisterState, law: LawStep, grants: Sequence[GrantStep]) -> ScopeGroups:
+    issuers = [(frozenset(law.holding.issuers), None, law.rule.id, tuple(law.holding.issuers))] \
+        if law.holding.issuers else []
+    keys, units, docs, excluded = [], [], [], []
+    for step in grants:
+        i, k, u, d, x = _grant_pieces(state, step.grant)
+        if i is not None:
+            issuers.append(i)
+        if k is not None:
+            keys.append(k)
+        if u is not None:
+            units.append(u)
+        if d is not None:
+            docs.append(d)
+        if x is not None:
+            excluded.append(x)
+    return ScopeGroups(tuple(issuers), tuple(keys), tuple(units), tuple(docs), tuple(excluded))
+
+
+def _grant_pieces(state: RegisterState, g: m.Grant) -> tuple:
+    """A grant's restrictions as sets, built once per snapshot and shared by every chain through it."""
     found = state.cache.scopes.get(g.id)
     if found is None:
         lim = g.limits
-        keys = (frozenset(k for k in lim.budget_keys if not k.endswith("*")),
-                tuple(k[:-1] for k in lim.budget_keys if k.endswith("*"))) if lim.budget_keys else None
-        found = state.cache.scopes[g.id] = GrantScope(
-            keys, frozenset(lim.units) if lim.units else None, frozenset(lim.document_types) or None,
-            frozenset(lim.issuers) or None)
+        found = state.cache.scopes[g.id] = (
+            (frozenset(lim.issuers), g.id, None, lim.issuers) if lim.issuers else None,
+            (frozenset(k for k in lim.budget_keys if not k.endswith("*")),
+             tuple(k[:-1] for k in lim.budget_keys if k.endswith("*")), g) if lim.budget_keys else None,
+            (frozenset(lim.units), g) if lim.units else None,
+            (frozenset(lim.document_types), g) if lim.document_types else None,
+            g if lim.excluded else None)
     return found
 
 
-def issuer_scope(ev: Evaluation, q: Question, law: LawStep, grants: list[GrantStep], state: RegisterState) -> None:
-    if q.issuer is None:
+def issuer_scope(ev: Evaluation, q: Question, groups: ScopeGroups) -> None:
+    issuer = q.issuer
+    if issuer is None:
         return
-    if law.holding.issuers and q.issuer not in law.holding.issuers:
-        ev.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"rechtsgrond {law.rule.id}",
-                                             where_en=f"legal basis {law.rule.id}",
-                                             allowed=", ".join(law.holding.issuers)), rule=law.rule.id)
-        return
-    for step in grants:
-        scope = grant_scope(state, step.grant)
-        if scope.issuers is not None and q.issuer not in scope.issuers:
-            g = step.grant
-            ev.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=q.issuer, where=f"delegatie {g.id}",
-                                                 where_en=f"grant {g.id}", allowed=", ".join(g.limits.issuers)),
-                      grant=g.id)
+    for allowed, grant, rule, shown in groups.issuers:
+        if issuer not in allowed:
+            where = (f"delegatie {grant}", f"grant {grant}") if grant else (f"rechtsgrond {rule}", f"legal basis {rule}")
+            ev.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=issuer, where=where[0], where_en=where[1],
+                                                 allowed=", ".join(shown)), grant=grant, rule=rule)
             return
 
 
@@ -388,7 +422,7 @@ def amount_scope(ev: Evaluation, q: Question, binding: m.Grant | None) -> None:
                   grant=binding.id, limit=limit)
 
 
-def binding_amount(grants: list[GrantStep]) -> m.Grant | None:
+def binding_amount(grants: Sequence[GrantStep]) -> m.Grant | None:
     binding = None
     for step in grants:
         lim = step.grant.limits
@@ -397,63 +431,58 @@ def binding_amount(grants: list[GrantStep]) -> m.Grant | None:
     return binding
 
 
-def key_scope(ev: Evaluation, q: Question, grants: list[GrantStep], state: RegisterState) -> None:
+def key_scope(ev: Evaluation, q: Question, groups: ScopeGroups) -> None:
     key = q.budget_key
     if key is None:
         return
-    for step in grants:
-        scope = grant_scope(state, step.grant)
-        if scope.keys is not None and key not in scope.keys[0] and not key.startswith(scope.keys[1]):
-            g = step.grant
+    for exact, prefixes, g in groups.keys:
+        if key not in exact and not key.startswith(prefixes):
             ev.refuse("BUDGET_KEY_OUT_OF_SCOPE", msg("BUDGET_KEY_OUT_OF_SCOPE", budget_key=key, grant=g.id,
                                                      allowed=", ".join(g.limits.budget_keys)), grant=g.id)
             return
 
 
-def unit_scope(ev: Evaluation, a: Asked, grants: list[GrantStep], state: RegisterState) -> None:
+def unit_scope(ev: Evaluation, a: Asked, groups: ScopeGroups) -> None:
     if a.units is None:
         return
-    for step in grants:
-        scope = grant_scope(state, step.grant)
-        if scope.units is not None and all(scope.units.isdisjoint(above) for above in a.units):
-            g = step.grant
+    units = a.units
+    for allowed, g in groups.units:
+        for above in units:
+            if not allowed.isdisjoint(above):
+                break
+        else:
             shown = a.q.unit if a.q.unit is not None else f"{a.q.concerns}"
             ev.refuse("UNIT_OUT_OF_SCOPE", msg("UNIT_OUT_OF_SCOPE", unit=shown, grant=g.id,
                                                allowed=", ".join(g.limits.units)), grant=g.id)
             return
 
 
-def document_scope(ev: Evaluation, q: Question, grants: list[GrantStep], state: RegisterState) -> None:
+def document_scope(ev: Evaluation, q: Question, groups: ScopeGroups) -> None:
     doc = q.document_type
     if doc is None:
         return
-    for step in grants:
-        scope = grant_scope(state, step.grant)
-        if scope.docs is not None and doc not in scope.docs:
-            g = step.grant
+    for allowed, g in groups.docs:
+        if doc not in allowed:
             ev.refuse("DOCUMENT_TYPE_OUT_OF_SCOPE", msg("DOCUMENT_TYPE_OUT_OF_SCOPE", document_type=doc,
                                                         where=f"delegatie {g.id}", where_en=f"grant {g.id}",
                                                         allowed=", ".join(g.limits.document_types)), grant=g.id)
             return
 
 
-def excluded_scope(ev: Evaluation, a: Asked, grants: list[GrantStep], state: RegisterState) -> None:
+def excluded_scope(ev: Evaluation, a: Asked, groups: ScopeGroups, state: RegisterState) -> None:
     """`excluded` takes out power ids, document types, and acts concerning holders of a kind
     (e.g. the decretal grades)."""
     cat = state.catalogue
     q = a.q
-    for step in grants:
-        items = step.grant.limits.excluded
-        if not items:
-            continue
+    for g in groups.excluded:
+        items = g.limits.excluded
         item = cat.excluded(items, q.power, q.document_type) or next((x for x in items if x in a.concerned), None)
         if item is not None:
-            g = step.grant
             ev.refuse("POWER_EXCLUDED", msg("POWER_EXCLUDED", item=item, grant=g.id), grant=g.id, item=item)
             return
 
 
-def ceilings(ev: Evaluation, q: Question, grants: list[GrantStep], usage: Usage) -> None:
+def ceilings(ev: Evaluation, q: Question, grants: Sequence[GrantStep], usage: Usage) -> None:
     for step in grants:
         g = step.grant
         ceiling = g.limits.annual_ceiling
@@ -658,7 +687,7 @@ def acting(ev: Evaluation, state: RegisterState, q: Question, step: AppointmentS
 
 # -- conditions -----------------------------------------------------------------------------------
 
-def cosignature(ev: Evaluation, grants: list[GrantStep]) -> None:
+def cosignature(ev: Evaluation, grants: Sequence[GrantStep]) -> None:
     for step in grants:
         g = step.grant
         by = g.requires.cosignature_by
@@ -666,7 +695,7 @@ def cosignature(ev: Evaluation, grants: list[GrantStep]) -> None:
             ev.condition("COSIGNATURE_REQUIRED", msg("COSIGNATURE_REQUIRED", by=by, grant=g.id), grant=g.id, by=by)
 
 
-def grant_visum(ev: Evaluation, q: Question, grants: list[GrantStep]) -> None:
+def grant_visum(ev: Evaluation, q: Question, grants: Sequence[GrantStep]) -> None:
     for step in grants:
         g = step.grant
         above = g.requires.visum_above
@@ -679,11 +708,9 @@ def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
     """Conditions the law sets on the act itself, whoever performs it (e.g. the visum, DLB-177)."""
     cat = state.catalogue
     out: list[Finding] = []
-    for rule in cat.conditions:
+    for rule in cat.conditions_for(q.power, q.entity):  # type: ignore[arg-type]
         spec = rule.condition
         assert spec is not None
-        if q.entity not in rule.effective_entities() or not any(power_covers(p, q.power) for p in spec.powers):
-            continue
         if spec.code == "VISUM_REQUIRED":
             if cat.visum_exempt(q.entity, q.on, q.power, q.amount, q.budget_key) is not None:
                 continue
@@ -697,7 +724,7 @@ def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
 
 # -- what an allowed chain carries ---------------------------------------------------------------
 
-def scope_limits(state: RegisterState, law: LawStep, grants: list[GrantStep]) -> dict[str, Any]:
+def scope_limits(state: RegisterState, law: LawStep, grants: Sequence[GrantStep]) -> dict[str, Any]:
     """The effective limits of a chain: the intersection of every step (static per chain)."""
     from .scope import intersect, key_within, lowest, plain_intersect
 
@@ -746,16 +773,16 @@ def duty_entries(state: RegisterState, g: m.Grant) -> tuple[dict[str, Any], ...]
     return found
 
 
-def reporting(state: RegisterState, grants: list[GrantStep]) -> list[dict[str, Any]]:
+def reporting(state: RegisterState, grants: Sequence[GrantStep]) -> tuple[dict[str, Any], ...]:
     out: list[dict[str, Any]] = []
     for step in grants:
         for entry in duty_entries(state, step.grant):
             if entry not in out:
                 out.append(entry)
-    return out
+    return tuple(out)
 
 
-def signature_mention(state: RegisterState, power: str, law: LawStep, grants: list[GrantStep]) -> str | None:
+def signature_mention(state: RegisterState, power: str, law: LawStep, grants: Sequence[GrantStep]) -> str | None:
     """What a delegate states above the signature: the grant's own text, else the rule's template."""
     cat = state.catalogue
     mention = None

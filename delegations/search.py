@@ -9,9 +9,7 @@ steps are in force (`rules.grant_window`) and is dropped as soon as that period 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from attrs import frozen
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import model as m
 from . import rules as r
@@ -25,8 +23,7 @@ MAX_DEPTH = 12  # longer chains are surely a data error; the search stops there
 MAX_CANDIDATES = 256
 
 
-@frozen
-class Tail:
+class Tail(NamedTuple):
     """How the actor reaches a principal: itself, an appointment, or a replacement."""
 
     principal: str
@@ -34,8 +31,7 @@ class Tail:
     window: r.Window
 
 
-@frozen
-class Found:
+class Found(NamedTuple):  # a named tuple: the search builds hundreds of thousands of them
     steps: tuple[Step, ...]
     window: r.Window
 

@@ -79,6 +79,8 @@ class Caches:
     scopes: dict[str, Any] = field(factory=dict)
     ancestors: dict[str, frozenset[str]] = field(factory=dict)
     duties: dict[str, tuple[dict[str, Any], ...]] = field(factory=dict)
+    verdicts: dict[tuple, Any] = field(factory=dict)  # legality of one delegation step in its context
+    kinds: dict[str, frozenset[str]] = field(factory=dict)  # kinds of an organ or a position
 
     def bound(self) -> None:
         if len(self.candidates) > CACHE_LIMIT:  # bound the memory of a long-running process
@@ -193,13 +195,18 @@ class RegisterState:
 
     def principal_kinds(self, principal: str, on: date) -> frozenset[str]:
         """Kinds of an organ, a position or (on a date) a person, with every kind they are a kind of."""
+        found = self.cache.kinds.get(principal)
+        if found is not None:
+            return found
         cat = self.catalogue
         if cat.is_organ(principal):
-            return frozenset((principal,))
+            found = self.cache.kinds[principal] = frozenset((principal,))
+            return found
         if principal in self.positions:
             kind = self.positions[principal].kind
-            return cat.kinds_of(kind) | frozenset(cat.book.offices_of(kind))
-        found: frozenset[str] = frozenset()
+            found = self.cache.kinds[principal] = cat.kinds_of(kind) | frozenset(cat.book.offices_of(kind))
+            return found
+        found = frozenset()
         for a in self.appointments_by_person.get(principal, ()):
             if m.covers(a.from_, a.until, on) and a.position in self.positions:
                 found |= self.principal_kinds(a.position, on)
