@@ -166,16 +166,16 @@ class Catalogue:
                                             if r.delegators and self.rule_governs(r, power)]
         return found
 
-    def lifted(self, rule: m.Rule, power: str) -> bool:
-        """Is the restriction of an overridable packaged rule lifted for this power by a local rule?"""
-        return any(self.rule_governs(local, power) for local in self.overridden.get(rule.id, ()))
+    def lifted(self, rule: m.Rule, power: str, cited: m.Rule | None) -> bool:
+        """Is the restriction of an overridable packaged rule lifted, for a delegation that cites
+        a local regulation replacing it (only such decisions rest on the administration's reading)?"""
+        return cited is not None and cited in self.overridden.get(rule.id, ()) and self.rule_governs(cited, power)
 
     def binding(self, power: str) -> list[m.Rule]:
         """Packaged rules whose `not_delegable` binds every delegator they name, for this power."""
         found = self._binding.get(power)
         if found is None:
-            found = self._binding[power] = [r for r in self.permitting(power) if r.not_delegable
-                                            and not self.lifted(r, power)]
+            found = self._binding[power] = [r for r in self.permitting(power) if r.not_delegable]
         return found
 
     def restricted_docs(self, power: str) -> frozenset[str]:

@@ -178,6 +178,7 @@ class Failure:
     allowed: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     reachable: bool = True  # False: no rule lets this delegator delegate the power at all (it lacks it)
+    via: tuple[str, ...] = ()  # the rules that do allow this delegator to delegate the power (to others)
 
 
 @frozen
@@ -223,18 +224,19 @@ def _step_verdict(state: RegisterState, d: m.Decision, g: m.Grant, power: str, d
     candidates: list[tuple[m.Rule, tuple[str, ...], bool]] = [
         (r, r.delegable_to, False) for r in cat.permitting(power) if applies(r) and dk & set(r.delegators)]
     candidates += [(r, r.subdelegable_to, True) for r in carried]
+    cited = cat.rules.get(d.legal_basis)
     binding = next(((r, item) for r in cat.binding(power) if applies(r) and dk & set(r.delegators)
+                    and not cat.lifted(r, power, cited)
                     for item in (cat.excluded(r.not_delegable, power, doc),) if item is not None), None)
     lawful: list[tuple[m.Rule, bool]] = []
     blocked: list[tuple[m.Rule, str, bool]] = []
     for r, allowed, sub in candidates:
         eligible = bool(tk & set(allowed))
-        item = None if cat.lifted(r, power) else cat.excluded(r.not_delegable, power, doc)
+        item = None if cat.lifted(r, power, cited) else cat.excluded(r.not_delegable, power, doc)
         if eligible and item is None:
             lawful.append((r, sub))
         elif item is not None:
             blocked.append((r, item, eligible))
-    cited = cat.rules.get(d.legal_basis)
     if binding is not None:
         return Verdict((), (), None, Failure("not_delegable", binding[0].id, binding[1]))
     if not lawful:
@@ -242,9 +244,11 @@ def _step_verdict(state: RegisterState, d: m.Decision, g: m.Grant, power: str, d
         if hit is not None:
             return Verdict((), (), None, Failure("not_delegable", hit[0].id, hit[1]))
         allowed = tuple(dict.fromkeys(x for _r, a, _s in candidates for x in a))
-        shown_rule = cited.id if cited is not None and cat.rule_governs(cited, power) else (
+        # Name the rules of the law that govern this delegator's delegations of the power.
+        via = tuple(dict.fromkeys(r.id for r, a, _s in candidates if a))
+        shown_rule = cited.id if cited is not None and any(c[0] is cited for c in candidates) else (
             candidates[0][0].id if candidates else d.legal_basis)
-        return Verdict((), (), None, Failure("not_eligible", shown_rule, None, allowed, shown, bool(candidates)))
+        return Verdict((), (), None, Failure("not_eligible", shown_rule, None, allowed, shown, bool(candidates), via))
     local: list[m.Rule] = []
     for r in cat.local.values():
         if not cat.rule_governs(r, power) or not applies(r):
@@ -303,10 +307,11 @@ def failure_finding(state: RegisterState, power: str, step: GrantStep, f: Failur
     else:
         shown = ", ".join(f.kinds)
         allowed = ", ".join(f.allowed) or "niemand"
+        via = f" ({', '.join(f.via)})" if f.via else ""
         text = Text(f"Rechtsgrond {f.rule} laat niet toe dat {d.by} {power} delegeert aan {g.to} ({shown}); "
-                    f"toegelaten: {allowed}.",
+                    f"toegelaten: {allowed}{via}.",
                     f"Legal basis {f.rule} does not let {d.by} delegate {power} to {g.to} ({shown}); "
-                    f"allowed: {', '.join(f.allowed) or 'nobody'}.")
+                    f"allowed: {', '.join(f.allowed) or 'nobody'}{via}.")
     return Finding("NOT_DELEGABLE", text, None, g.id, f.rule, {})
 
 
@@ -794,7 +799,10 @@ def signature_mention(state: RegisterState, power: str, law: LawStep, grants: Se
         rule = step.basis if step.basis is not None else cat.rules.get(d.legal_basis)
         cited = cat.rules.get(d.legal_basis)
         for r in (cited, rule):
-            if r is not None and r.signature_mention_required and cat.is_signature_power(power):
+            # The rule demands a mention for what it governs (DLB-283: the signature; Awb 10:10:
+            # every decision taken in mandate names the original mandaatgever).
+            if r is not None and r.signature_mention_required and (cat.is_signature_power(power) or (
+                    r.signature_mention is not None and cat.rule_governs(r, power))):
                 mention = _mention(state, r, law, d)
                 break
     return mention

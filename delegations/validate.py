@@ -476,10 +476,11 @@ class _Validator:
             if f is not None and kinds and not eligible_reported:
                 eligible_reported = True
                 allowed = ", ".join(f.allowed) or "niemand"
-                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{f.rule} laat delegatie door {d.by} van {p} alleen toe "
-                         f"aan {allowed}; '{g.to}' is {', '.join(f.kinds)}",
-                         f"{f.rule} lets {d.by} delegate {p} only to {', '.join(f.allowed) or 'nobody'}; '{g.to}' is "
-                         f"{', '.join(f.kinds)}")
+                via = f" ({', '.join(f.via)})" if f.via else ""
+                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{f.rule} laat delegatie door {d.by} van {p} niet toe aan "
+                         f"'{g.to}' ({', '.join(f.kinds)}); de wet laat alleen toe aan {allowed}{via}",
+                         f"{f.rule} does not let {d.by} delegate {p} to '{g.to}' ({', '.join(f.kinds)}); the law allows "
+                         f"only {', '.join(f.allowed) or 'nobody'}{via}")
                 continue
             if f is None:
                 item = self.kept_below(d, p)
@@ -500,7 +501,7 @@ class _Validator:
     def _keepers(self, d: m.Decision, power: str) -> list[m.Rule]:
         dk = self.new.principal_kinds(d.by, d.effective_from)
         cited = self.cat.rules.get(d.legal_basis)
-        found = [x for x in self.cat.binding(power) if dk & set(x.delegators)]
+        found = [x for x in self.cat.binding(power) if dk & set(x.delegators) and not self.cat.lifted(x, power, cited)]
         if cited is not None and cited.not_delegable and self.cat.rule_governs(cited, power) and cited not in found:
             found.append(cited)
         return found
@@ -542,7 +543,16 @@ class _Validator:
                 if pg.id != g.id and set(pd.entities) & set(d.entities) and _overlap(r.grant_window(n, pg, pd), own)
                 and all(any(power_covers(x, y) for x in pg.powers) for y in g.powers)]
 
+    def holds_by_law(self, d: m.Decision, g: m.Grant) -> bool:
+        """Does the delegator hold every power of the grant by law? Then its grants rest on the law,
+        not on a grant it received for something else (the chair's delegation to the burgemeester
+        is no parent of the burgemeester's own delegation)."""
+        return all(any(self.cat.law_sources(x, p, e) for x in self.new.offices(d.by))
+                   for p in g.powers for e in d.entities)
+
     def widening(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        if g.under is None and self.holds_by_law(d, g):
+            return
         for parent in self.parents(d, g):
             pl, cl = parent.limits, g.limits
             wider = []
