@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .render import answer_text
 
+
 def examples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "examples"
 

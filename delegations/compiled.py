@@ -163,7 +163,7 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
     if ev.reasons:
         return None if fast else ev
     r.cosignature(ev, grants)
-    r.grant_visum(ev, q, grants)
+    r.grant_visum(ev, state, q, grants)
     ev.limits = cc.limits_in(state)
     ev.mention = cc.mention
     ev.reporting = cc.reporting

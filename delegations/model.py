@@ -50,7 +50,9 @@ def __getattr__(name: str):
 class Administration:
     id: str
     name: str
-    jurisdiction: str = DEFAULT_JURISDICTION
+    # The packaged rulebook of the register (None: vl-dlb). A later file may leave it out: it then
+    # inherits the register's.
+    jurisdiction: str | None = None
 
 
 @frozen

@@ -700,13 +700,24 @@ def cosignature(ev: Evaluation, grants: Sequence[GrantStep]) -> None:
             ev.condition("COSIGNATURE_REQUIRED", msg("COSIGNATURE_REQUIRED", by=by, grant=g.id), grant=g.id, by=by)
 
 
-def grant_visum(ev: Evaluation, q: Question, grants: Sequence[GrantStep]) -> None:
+def grant_visum(ev: Evaluation, state: RegisterState, q: Question, grants: Sequence[GrantStep]) -> None:
     for step in grants:
         g = step.grant
         above = g.requires.visum_above
         if above is not None and q.amount is not None and q.amount > above:
-            ev.condition("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(above), grant=g.id), grant=g.id,
-                         above=money(above))
+            by, by_en = visum_by(state)
+            ev.condition("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(above), grant=g.id, by=by, by_en=by_en),
+                         grant=g.id, above=money(above))
+
+
+def visum_by(state: RegisterState) -> tuple[str, str]:
+    """Who gives a visum in this jurisdiction (the organ its visum rule names)."""
+    cat = state.catalogue
+    organ = next((r.condition.by for r in cat.conditions if r.condition is not None
+                  and r.condition.code == "VISUM_REQUIRED" and r.condition.by), None)
+    if organ is None:
+        return "het bevoegde orgaan", "the competent organ"
+    return cat.book.mention(organ), f"the {(cat.organ_name(organ, 'en') or organ).lower()}"
 
 
 def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
@@ -720,9 +731,10 @@ def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
             if cat.visum_exempt(q.entity, q.on, q.power, q.amount, q.budget_key) is not None:
                 continue
             by = spec.by or "-"
+            by_en = (cat.organ_name(by, "en") or by).lower()
             out.append(Finding("VISUM_REQUIRED", Text(
                 f"Voorafgaand visum van {cat.book.mention(by)} vereist ({rule.id}); het visumreglement van de raad stelt "
-                "deze verbintenis niet vrij.", f"Prior visum of the {by} required ({rule.id}); the council's visum "
+                "deze verbintenis niet vrij.", f"Prior visum of the {by_en} required ({rule.id}); the council's visum "
                 "regulation does not exempt this commitment."), None, None, rule.id, {"by": by}))
     return tuple(out)
 

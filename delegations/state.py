@@ -117,7 +117,8 @@ class RegisterState:
     # -- derived indexes -------------------------------------------------------------------
     @property
     def jurisdiction(self) -> str:
-        return self.administration.jurisdiction if self.administration is not None else m.DEFAULT_JURISDICTION
+        admin = self.administration
+        return (admin.jurisdiction if admin is not None else None) or m.DEFAULT_JURISDICTION
 
     @cached_property
     def catalogue(self) -> Catalogue:

@@ -127,11 +127,10 @@ class _Validator:
         if old is not None and old.id != new.id:
             self.add("FORMAT", "administration.id", f"verwacht '{old.id}' (het bestuur van dit register), gevonden "
                      f"'{new.id}'", f"expected '{old.id}' (this register's administration), found '{new.id}'")
-        if new.jurisdiction not in PACKAGED:
-            self.choice("administration.jurisdiction", new.jurisdiction, PACKAGED)
-        elif old is not None and old.jurisdiction != new.jurisdiction:
-            self.add("FORMAT", "administration.jurisdiction", f"verwacht '{old.jurisdiction}' (het recht van dit register), "
-                     f"gevonden '{new.jurisdiction}'", f"expected '{old.jurisdiction}' (this register's jurisdiction), "
+        have = self.new.jurisdiction
+        if new.jurisdiction is not None and new.jurisdiction != have:
+            self.add("FORMAT", "administration.jurisdiction", f"verwacht '{have}' (het recht van dit register), "
+                     f"gevonden '{new.jurisdiction}'", f"expected '{have}' (this register's jurisdiction), "
                      f"found '{new.jurisdiction}'")
 
     def duplicates(self) -> None:
@@ -618,4 +617,10 @@ def _add_years(d: date, years: int) -> date:
 
 
 def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date) -> list[ValidationFinding]:
+    if f.administration.jurisdiction is not None and f.administration.jurisdiction not in PACKAGED:
+        # without its law nothing else can be checked
+        opts = ", ".join(PACKAGED)
+        return [ValidationFinding("FORMAT", file, "administration.jurisdiction", Text(
+            f"verwacht een van {opts}, gevonden '{f.administration.jurisdiction}'",
+            f"expected one of {opts}, found '{f.administration.jurisdiction}'"))]
     return _Validator(f, file, state, today).run()
