@@ -45,6 +45,7 @@ class CompiledChain:
     scope: r.ScopeGroups  # what the steps restrict: keys, units, document types, issuers, exclusions
     ceilings: bool
     absent_only: tuple[Any, ...]  # grants that apply only while a position's holder is absent
+    requires: bool  # some grant requires a co-signature or a visum
     cites_root: bool
     local_law: bool  # the law step is a local regulation with its own period
     mention: str | None
@@ -68,6 +69,11 @@ class Candidate:
     start: date
     end: date
     covers_entity: bool = True  # found by the entity-filtered search (always, but in explanations)
+    checked: tuple[Step, ...] = ()  # tail steps with a rule of their own: a replacement, a waarneming
+
+    def __attrs_post_init__(self) -> None:
+        self.checked = tuple(s for s in self.tail if isinstance(s, SubstitutionStep)
+                             or (isinstance(s, AppointmentStep) and s.rule is not None))
 
 
 def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Window, power: str,
@@ -106,6 +112,8 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
         scope=r.scope_groups(state, law, grants),
         ceilings=any(s.grant.limits.annual_ceiling is not None for s in grants),
         absent_only=tuple(s.grant for s in grants if s.grant.limits.only_when_absent is not None),
+        requires=any(s.grant.requires.cosignature_by is not None or s.grant.requires.visum_above is not None
+                     for s in grants),
         cites_root=first is None or first.decision.legal_basis == law.rule.id,
         local_law=law.rule.effective_from is not None or law.rule.effective_until is not None,
         mention=r.signature_mention(state, power, law, grants), reporting=r.reporting(state, grants))
@@ -147,23 +155,26 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
         r.document_scope(ev, q, scope)
     if scope.excluded:
         r.excluded_scope(ev, a, scope, state)
-    r.amount_scope(ev, q, cc.binding)
+    if cc.binding is not None:
+        r.amount_scope(ev, q, cc.binding)
     for g in cc.absent_only:
         r.only_when_absent(ev, state, q, g)
-    for step in cand.tail:
+    for step in cand.checked:
         if isinstance(step, SubstitutionStep):
             r.substitution(ev, state, q, step)
-        elif isinstance(step, AppointmentStep) and step.rule is not None:
-            r.acting(ev, state, q, step)
+        else:
+            r.acting(ev, state, q, step)  # type: ignore[arg-type]
     if fast and ev.reasons:
         return None
-    if cc.ceilings or not fast:
+    if cc.ceilings:
         r.ceilings(ev, q, grants, usage)
-    r.conflicts(ev, state, q)
+    if not fast:  # the fast path asks this once per question (it does not depend on the chain)
+        r.conflicts(ev, state, q)
     if ev.reasons:
         return None if fast else ev
-    r.cosignature(ev, grants)
-    r.grant_visum(ev, state, q, grants)
+    if cc.requires:
+        r.cosignature(ev, grants)
+        r.grant_visum(ev, state, q, grants)
     ev.limits = cc.limits_in(state)
     ev.mention = cc.mention
     ev.reporting = cc.reporting

@@ -36,7 +36,16 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
     on = q.on
     current = [c for c in cands if c.start <= on <= c.end] if fast else [c for c in cands if in_force(state, a, c, fast)]
     valid = []
-    for c in current:
+    if fast and (q.matter is not None or q.concerns is not None):
+        personal = r.Evaluation()
+        r.conflicts(personal, state, q)  # the actor's own conflict refuses every chain alike
+        if personal.reasons:
+            current_ok: list[Candidate] = []
+        else:
+            current_ok = current
+    else:
+        current_ok = current
+    for c in current_ok:
         e = evaluate(state, a, c, usage, fast)
         if e is not None and not e.reasons:
             valid.append((c, e))

@@ -110,7 +110,8 @@ class Jurisdiction:
 
     def kinds_of(self, kind: str) -> frozenset[str]:
         """The kind and every kind it is a kind of (a schepen is a raadslid)."""
-        return self._closure.get(kind, frozenset((kind,)))
+        found = self._closure.get(kind)
+        return found if found is not None else frozenset((kind,))
 
     def offices_of(self, kind: str) -> tuple[str, ...]:
         """The individual organs a position of this kind holds: its own and those held ex officio."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-
-from attrs import define
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import model as m
 from ..answer import Finding, Question
@@ -47,8 +45,7 @@ class Evaluation:
         self.conditions.append(Finding(code, text, None, grant, rule, details))
 
 
-@define(slots=True)
-class Asked:
+class Asked(NamedTuple):
     """A question with what every chain needs of it, worked out once."""
 
     q: Question
@@ -56,7 +53,12 @@ class Asked:
     concerned: frozenset[str]  # kinds of the person the act concerns, on the date
 
 
+NOBODY: frozenset[str] = frozenset()
+
+
 def asked(state: RegisterState, q: Question) -> Asked:
+    if q.concerns is None:  # the common case, quickly
+        return Asked(q, None if q.unit is None else (state.ancestors(q.unit),), NOBODY)
     units: tuple[frozenset[str], ...] | None = None
     concerned: frozenset[str] = frozenset()
     if q.unit is not None:

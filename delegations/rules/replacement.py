@@ -38,6 +38,13 @@ def only_when_absent(ev: Evaluation, state: RegisterState, q: Question, g: m.Gra
 
 def exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
     """The rule of law that alone replaces the holder of this position (master data never does)."""
+    key = ("exclusive", position)
+    if key not in state.cache.steps:
+        state.cache.steps[key] = _exclusive_rule(state, position)
+    return state.cache.steps[key]
+
+
+def _exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
     p = state.positions.get(position)
     if p is None:
         return None
@@ -54,6 +61,14 @@ def exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
 def replacement_order(state: RegisterState, rule: m.Rule, target: str) -> list[str]:
     """Positions that replace `target` under a rule of law, in the order the law gives: the
     designated ones (`substitutes`, in that order), then the others by rank."""
+    key = ("replacement", rule.id, target)
+    found = state.cache.steps.get(key)
+    if found is None:
+        found = state.cache.steps[key] = _replacement_order(state, rule, target)
+    return found
+
+
+def _replacement_order(state: RegisterState, rule: m.Rule, target: str) -> list[str]:
     spec = rule.substitution
     assert spec is not None
     cat = state.catalogue
@@ -151,6 +166,13 @@ def _master_data_substitution(ev: Evaluation, state: RegisterState, q: Question,
 
 
 def acting_rule(state: RegisterState, position: str) -> m.Rule | None:
+    key = ("acting", position)
+    if key not in state.cache.steps:
+        state.cache.steps[key] = _acting_rule(state, position)
+    return state.cache.steps[key]
+
+
+def _acting_rule(state: RegisterState, position: str) -> m.Rule | None:
     p = state.positions.get(position)
     if p is None:
         return None
