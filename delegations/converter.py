@@ -201,23 +201,29 @@ def _make() -> cattrs.Converter:
         _exact(c, tuple[cls, ...], _list_of(cls))
     for cls in (m.Substitution, m.Acting, m.Condition):
         _exact(c, cls | None, lambda v, _t, cls=cls: None if v is None else c.structure(v, cls))
+    c.register_structure_hook_factory(lambda t: t is m.Substitution, lambda t: _mapping(make_dict_structure_fn(
+        t, c, _cattrs_forbid_extra_keys=True, for_=override(rename="for"))))
+    c.register_unstructure_hook_factory(lambda t: t is m.Substitution, lambda t: make_dict_unstructure_fn(
+        t, c, for_=override(rename="for")))
     for cls, renames in (
         (m.Appointment, {"from_": "from"}),
         (m.Absence, {"from_": "from"}),
         (m.Conflict, {"from_": "from"}),
-        (m.Substitution, {"for_": "for"}),
     ):
         fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True, **{k: override(rename=v) for k, v in renames.items()})
         c.register_structure_hook(cls, _mapping(fn))
         c.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, c, **{k: override(rename=v) for k, v in renames.items()}))
     for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
-                m.Grant, m.Decision, m.Revocation, m.Acting, m.Condition, m.VisumExemption):
+                m.Grant, m.Decision, m.Revocation):
         c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
+    # Parts only rulebooks and a few local rules use: their hooks are made on first use (start-up).
+    lazy = (m.Acting, m.Condition, m.VisumExemption)
+    c.register_structure_hook_factory(lambda t: t in lazy, lambda t: _mapping(
+        make_dict_structure_fn(t, c, _cattrs_forbid_extra_keys=True)))
     # Fields added after registers were first written are left out of the stored form while they
     # keep their default: the same file then stores (and hashes) exactly as it did before.
-    for cls, added in ADDED_FIELDS.items():
-        c.register_unstructure_hook(cls, make_dict_unstructure_fn(
-            cls, c, **{f: override(omit_if_default=True) for f in added}))
+    c.register_unstructure_hook_factory(lambda t: t in ADDED_FIELDS, lambda t: make_dict_unstructure_fn(
+        t, c, **{f: override(omit_if_default=True) for f in ADDED_FIELDS[t]}))
     c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
     return c
 

@@ -29,35 +29,39 @@ MAX_CANDIDATES = search.MAX_CANDIDATES
 
 def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: dict | None = None,
           fast: bool = True) -> Answer:
-    q = r.resolve_entity(state, q)
+    if q.entity is None:
+        q = r.resolve_entity(state, q)
     a = r.asked(state, q)
-    cands = candidates(state, q.actor, q.power, q.entity)  # type: ignore[arg-type]
+    cands = state.cache.candidates.get((q.actor, q.power, q.entity))  # type: ignore[arg-type]
+    if cands is None:
+        cands = candidates(state, q.actor, q.power, q.entity)  # type: ignore[arg-type]
     # Only chains in force on the date can hold; they are few even after many terms of office.
     on = q.on
     current = [c for c in cands if c.start <= on <= c.end] if fast else [c for c in cands if in_force(state, a, c, fast)]
     valid = []
+    tried = current
     if fast and (q.matter is not None or q.concerns is not None):
         personal = r.Evaluation()
         r.conflicts(personal, state, q)  # the actor's own conflict refuses every chain alike
         if personal.reasons:
-            current_ok: list[Candidate] = []
-        else:
-            current_ok = current
-    else:
-        current_ok = current
-    for c in current_ok:
+            tried = []
+    for c in tried:
         e = evaluate(state, a, c, usage, fast)
         if e is not None and not e.reasons:
             valid.append((c, e))
     if valid:
-        # Prefer the chain with the fewest conditions, then one whose first decision cites the
-        # rule of the law step, then the shortest: that is how the actor would reasonably act.
-        valid.sort(key=lambda x: (len(x[1].conditions), not x[0].compiled.cites_root, len(x[0].steps)))
+        if len(valid) > 1:
+            # Prefer the chain with the fewest conditions, then one whose first decision cites the
+            # rule of the law step, then the shortest: that is how the actor would reasonably act.
+            valid.sort(key=lambda x: (len(x[1].conditions), not x[0].compiled.cites_root, len(x[0].steps)))
         best = valid[0][1]
+        conditions = tuple(best.conditions)
+        if state.catalogue.conditions_for(q.power, q.entity):  # type: ignore[arg-type]
+            conditions += r.law_conditions(state, q)
         return Answer(
             question=q, allowed=True, chains=tuple(c.steps for c, _ in valid), effective_limits=best.limits,
-            conditions=tuple(best.conditions) + r.law_conditions(state, q), signature_mention=best.mention,
-            reporting=tuple(best.reporting), register=register or {}, hashes=state.decision_hashes)
+            conditions=conditions, signature_mention=best.mention,
+            reporting=best.reporting, register=register or {}, hashes=state.decision_hashes)
     near = sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps))) or _nearest(cands, q.on)
     explained = near or unpruned(state, q)
 
