@@ -65,7 +65,7 @@ def tails(state: RegisterState, actor: str) -> list[Tail]:
             for kind in cat.book.kinds:
                 if cat.kinds_of(kind) & set(spec.for_):
                     for target in state.positions_by_kind.get(kind, ()):
-                        targets.setdefault(target, rule_)
+                        targets[target] = rule_  # the law replaces, whatever master data says too
         for target, rule_ in targets.items():
             if target != a.position:
                 out.append(Tail(target, (SubstitutionStep(a, target, rule_),), window))

@@ -221,8 +221,10 @@ class _Validator:
         (a schepen for the burgemeester), or nothing at all (the algemeen directeur)."""
         spec = rule.substitution
         kind = self.new.positions[sub].kind
-        if spec is not None and spec.designated and self.cat.kinds_of(kind) & set(spec.by):
-            return
+        kinds = self.cat.kinds_of(kind)
+        if any(kinds & set(x.substitution.by) for x in self.cat.substitutions  # type: ignore[union-attr]
+               if self.cat.kinds_of(p.kind) & set(x.substitution.for_)):  # type: ignore[union-attr]
+            return  # the substitute the law names anyway (the adjunct for the algemeen directeur, a schepen)
         if spec is not None and spec.designated:
             self.add("TARGET_NOT_ELIGIBLE", path, f"alleen een {', '.join(spec.by)} vervangt {p.id} ({rule.id}); "
                      f"'{sub}' is {kind}", f"only a {', '.join(spec.by)} replaces {p.id} ({rule.id}); '{sub}' is {kind}")

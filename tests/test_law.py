@@ -483,3 +483,15 @@ def test_local_rule_narrows_and_never_widens(tmp_path: Path) -> None:
     db = register(tmp_path, proefdorp(rules=[narrow]))
     code, a = ask(db, "d-ad", "budgethouderschap.subsidieaanvraag", "2025-05-02")
     assert code == 0 and steps(a)[-2] == ("grant", "DLB-57")  # CBS-2025-01 cites DLB-57, not the regulation
+
+
+def test_the_adjunct_listed_as_substitute_is_still_the_replacement_by_law(tmp_path: Path) -> None:
+    """Master data that names the adjunct-algemeen directeur as the AD's substitute says what the law
+    says: no finding, and the replacement still follows DLB-175 (no local notice condition)."""
+    data = proefdorp()
+    next(p for p in data["positions"] if p["id"] == "ad")["substitutes"] = ["aad"]
+    code, findings = validate(tmp_path, data)
+    assert (code, findings) == (0, [])
+    db = register(tmp_path, data)
+    code, a = ask(db, "d-aad", "medeondertekening", "2025-07-10", *NOTULEN_GR)
+    assert code == 0 and a["chains"][0][-1]["rule"] == "DLB-175" and a["conditions"] == []
