@@ -81,6 +81,10 @@ class Caches:
     duties: dict[str, tuple[dict[str, Any], ...]] = field(factory=dict)
     verdicts: dict[tuple, Any] = field(factory=dict)  # legality of one delegation step in its context
     kinds: dict[str, frozenset[str]] = field(factory=dict)  # kinds of an organ or a position
+    replacements: dict[tuple[str, str], list[str]] = field(factory=dict)  # (rule, position) -> who replaces, in order
+    exclusive: dict[str, Any] = field(factory=dict)  # position -> the rule that alone replaces its holder
+    acting: dict[str, Any] = field(factory=dict)  # position -> the rule of an acting appointment to it
+    findings: dict[str, Any] = field(factory=dict)  # rule -> a finding that is the same for every question
 
     def bound(self) -> None:
         if len(self.candidates) > CACHE_LIMIT:  # bound the memory of a long-running process

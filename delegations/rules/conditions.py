@@ -59,12 +59,12 @@ def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
 
 
 def _visum_finding(state: RegisterState, rule: m.Rule) -> Finding:
-    found = state.cache.steps.get(("visum", rule.id))
+    found = state.cache.findings.get(rule.id)
     if found is None:  # the same finding for every question: made once per snapshot
         cat = state.catalogue
         by = rule.condition.by or "-"  # type: ignore[union-attr]
         by_en = (cat.organ_name(by, "en") or by).lower()
-        found = state.cache.steps[("visum", rule.id)] = Finding("VISUM_REQUIRED", Text(
+        found = state.cache.findings[rule.id] = Finding("VISUM_REQUIRED", Text(
             f"Voorafgaand visum van {cat.book.mention(by)} vereist ({rule.id}); het visumreglement van de raad stelt "
             "deze verbintenis niet vrij.", f"Prior visum of the {by_en} required ({rule.id}); the council's visum "
             "regulation does not exempt this commitment."), None, None, rule.id, {"by": by})

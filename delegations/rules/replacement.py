@@ -38,10 +38,9 @@ def only_when_absent(ev: Evaluation, state: RegisterState, q: Question, g: m.Gra
 
 def exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
     """The rule of law that alone replaces the holder of this position (master data never does)."""
-    key = ("exclusive", position)
-    if key not in state.cache.steps:
-        state.cache.steps[key] = _exclusive_rule(state, position)
-    return state.cache.steps[key]
+    if position not in state.cache.exclusive:
+        state.cache.exclusive[position] = _exclusive_rule(state, position)
+    return state.cache.exclusive[position]
 
 
 def _exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
@@ -61,10 +60,9 @@ def _exclusive_rule(state: RegisterState, position: str) -> m.Rule | None:
 def replacement_order(state: RegisterState, rule: m.Rule, target: str) -> list[str]:
     """Positions that replace `target` under a rule of law, in the order the law gives: the
     designated ones (`substitutes`, in that order), then the others by rank."""
-    key = ("replacement", rule.id, target)
-    found = state.cache.steps.get(key)
+    found = state.cache.replacements.get((rule.id, target))
     if found is None:
-        found = state.cache.steps[key] = _replacement_order(state, rule, target)
+        found = state.cache.replacements[(rule.id, target)] = _replacement_order(state, rule, target)
     return found
 
 
@@ -166,10 +164,9 @@ def _master_data_substitution(ev: Evaluation, state: RegisterState, q: Question,
 
 
 def acting_rule(state: RegisterState, position: str) -> m.Rule | None:
-    key = ("acting", position)
-    if key not in state.cache.steps:
-        state.cache.steps[key] = _acting_rule(state, position)
-    return state.cache.steps[key]
+    if position not in state.cache.acting:
+        state.cache.acting[position] = _acting_rule(state, position)
+    return state.cache.acting[position]
 
 
 def _acting_rule(state: RegisterState, position: str) -> m.Rule | None:
