@@ -46,7 +46,7 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--on")
     p.add_argument("--as-known-on", dest="as_known_on")
     p.add_argument("--matter")
-    p.add_argument("--entity", default="gemeente")
+    p.add_argument("--entity", help="rechtspersoon (standaard volgt ze uit --issuer)")
     p.set_defaults(run=check_signature)
     p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
     question_options(p, actor=False)

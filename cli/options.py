@@ -14,7 +14,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
 # library parameter -> option of the command line (errors name parameters; we show our flags)
 FLAGS = {"actor": "--actor", "power": "--power", "on": "--on", "amount": "--amount", "budget_key": "--budget-key",
          "unit": "--unit", "document_type": "--document-type", "issuer": "--issuer", "matter": "--matter",
-         "entity": "--entity", "as_known_on": "--as-known-on", "reference": "--record", "signer": "--signer",
+         "entity": "--entity", "concerns": "--concerns", "as_known_on": "--as-known-on", "reference": "--record", "signer": "--signer",
          "cosigner": "--cosigner", "target": "--target", "from": "--from", "by": "--by", "reason": "--reason",
          "grant": "--grant", "period": "--period", "to": "--to", "year": "--year", "format": "--format",
          "out": "--out", "db": "--db", "active_on": "--active-on", "expect": "--expect", "checkpoint": "--checkpoint",
@@ -76,11 +76,13 @@ def question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
     p.add_argument("--document-type", dest="document_type")
     p.add_argument("--issuer", help="orgaan waarvan het document uitgaat")
     p.add_argument("--matter", help="dossier of tegenpartij (bv. KBO:0123456789)")
-    p.add_argument("--entity", default="gemeente", help="gemeente of ocmw")
+    p.add_argument("--concerns", metavar="PERSOON", help="de persoon op wie de handeling betrekking heeft")
+    p.add_argument("--entity", help="rechtspersoon (bv. gemeente of ocmw; standaard volgt ze uit --issuer)")
 
 
 def scope_of(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in ("amount", "budget_key", "unit", "document_type", "issuer", "matter", "entity")}
+    return {k: getattr(args, k) for k in ("amount", "budget_key", "unit", "document_type", "issuer", "matter", "entity",
+                                          "concerns")}
 
 
 def say(args: argparse.Namespace, nl: str, en: str) -> str:

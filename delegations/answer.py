@@ -36,15 +36,21 @@ class Question:
     document_type: str | None = None
     issuer: str | None = None
     matter: str | None = None
-    entity: str = "gemeente"
+    # None: the entity the issuer's documents belong to, else the jurisdiction's default entity
+    # (the evaluation fills it in, so an answer's question always names it).
+    entity: str | None = None
+    concerns: str | None = None  # the person the act concerns (e.g. whose leave is approved)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "actor": self.actor, "power": self.power, "on": self.on.isoformat(),
             "amount": money(self.amount), "budget_key": self.budget_key, "unit": self.unit,
             "document_type": self.document_type, "issuer": self.issuer, "matter": self.matter,
             "entity": self.entity,
         }
+        if self.concerns is not None:  # added in v2; absent when unused, so older answers keep their shape
+            out["concerns"] = self.concerns
+        return out
 
 
 @frozen
@@ -71,50 +77,77 @@ class Finding:
         return out
 
 
+def _cite(out: dict[str, Any], rule: m.Rule | None, cite_id: bool = False) -> dict[str, Any]:
+    """Name the article behind a step (and the rule, for steps that have no rule of their own)."""
+    if rule is not None:
+        if cite_id:
+            out["rule"] = rule.id
+        if rule.article:
+            out["article"] = rule.article
+    return out
+
+
 @frozen
 class LawStep:
     rule: m.Rule
     holding: m.Holding
     holder: str
+    basis: m.Rule | None = None  # the packaged rule behind a local regulation (or the rule itself)
+    office: str | None = None  # the office through which the holder organ is held ex officio
 
     def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
-        return {"step": "law", "rule": self.rule.id, "holder": self.holder, "source": self.rule.source}
+        out: dict[str, Any] = {"step": "law", "rule": self.rule.id, "holder": self.holder, "source": self.rule.source}
+        basis = self.basis or self.rule
+        if basis.id != self.rule.id:
+            out["basis"] = basis.id
+        if self.office is not None:
+            out["office"] = self.office
+        return _cite(out, basis)
 
 
 @frozen
 class GrantStep:
     grant: m.Grant
     decision: m.Decision
+    basis: m.Rule | None = None  # the packaged rule that makes this delegation lawful
 
     def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
-        out = {"step": "grant", "grant": self.grant.id, "decision": self.decision.id, "to": self.grant.to,
-               "source": self.decision.source}
+        out: dict[str, Any] = {"step": "grant", "grant": self.grant.id, "decision": self.decision.id,
+                               "to": self.grant.to, "source": self.decision.source}
         if self.decision.id in hashes:
             out["decision_sha256"] = hashes[self.decision.id]
+        if self.basis is not None:
+            out["rule"] = self.decision.legal_basis
+            if self.basis.id != self.decision.legal_basis:
+                out["basis"] = self.basis.id
+            _cite(out, self.basis)
         return out
 
 
 @frozen
 class AppointmentStep:
     appointment: m.Appointment
+    rule: m.Rule | None = None  # the rule an acting appointment rests on (e.g. waarneming by law)
 
     def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
         a = self.appointment
         step = "acting" if a.capacity == "acting" else "appointment"
-        return {"step": step, "person": a.person, "position": a.position, "capacity": a.capacity}
+        return _cite({"step": step, "person": a.person, "position": a.position, "capacity": a.capacity}, self.rule, True)
 
 
 @frozen
 class SubstitutionStep:
-    """The actor's own appointment to a substitute position, standing in for `for_position`."""
+    """The actor's own appointment to a substitute position, standing in for `for_position`:
+    by master data (`substitutes`, rule None) or by a replacement rule of the law."""
 
     appointment: m.Appointment
     for_position: str
+    rule: m.Rule | None = None
 
     def to_dict(self, hashes: dict[str, str]) -> dict[str, Any]:
         a = self.appointment
-        return {"step": "substitution", "person": a.person, "position": a.position, "capacity": a.capacity,
-                "for": self.for_position}
+        return _cite({"step": "substitution", "person": a.person, "position": a.position, "capacity": a.capacity,
+                      "for": self.for_position}, self.rule, True)
 
 
 Step = LawStep | GrantStep | AppointmentStep | SubstitutionStep

@@ -298,12 +298,14 @@ def make_jwks(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 # --- signing ------------------------------------------------------------------------------------
 
 
+# Every step keeps its legal citation (rule, basis, article): the law is not personal data.
+_CITATION = ("rule", "basis", "article")
 _STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "law": ("step", "rule", "holder", "source"),
-    "grant": ("step", "grant", "decision", "to", "source", "decision_sha256"),
-    "appointment": ("step", "person", "position", "capacity"),
-    "acting": ("step", "person", "position", "capacity"),
-    "substitution": ("step", "person", "position", "capacity", "for"),
+    "law": ("step", "rule", "holder", "source", "basis", "article", "office"),
+    "grant": ("step", "grant", "decision", "to", "source", "decision_sha256", *_CITATION),
+    "appointment": ("step", "person", "position", "capacity", *_CITATION),
+    "acting": ("step", "person", "position", "capacity", *_CITATION),
+    "substitution": ("step", "person", "position", "capacity", "for", *_CITATION),
 }
 # Finding members a token keeps: ids, dates and amounts. Texts and the details that name other
 # persons (present or absent holders, the person in a conflict and its reason) stay out.

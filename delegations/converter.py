@@ -156,6 +156,18 @@ def _make() -> cattrs.Converter:
     _exact(c, Decimal | None, _optional(lambda v, _t: parse_amount(v)))
     _exact(c, date | None, _optional(lambda v, _t: parse_date(v)))
 
+    def _entities(v, _t=None):
+        # One legal entity, or a non-empty list of distinct ones for an act that covers several.
+        if isinstance(v, str):
+            return _str(v)
+        items = _strs(v)
+        if not items or len(set(items)) != len(items):
+            raise FormatProblem(Text("een rechtspersoon of een lijst van verschillende rechtspersonen",
+                                     "a legal entity or a list of distinct legal entities"))
+        return items
+
+    _exact(c, m.Entities, _entities)
+
     # Sub-objects may be given as null: treat as "all defaults".
     for cls in (m.Limits, m.Requirements, m.SubdelegationPolicy):
         fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
@@ -188,8 +200,14 @@ def _make() -> cattrs.Converter:
         return hook
 
     for cls in (m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule,
-                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict):
+                m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict, m.VisumExemption):
         _exact(c, tuple[cls, ...], _list_of(cls))
+    for cls in (m.Substitution, m.Acting, m.Condition):
+        _exact(c, cls | None, lambda v, _t, cls=cls: None if v is None else c.structure(v, cls))
+    c.register_structure_hook_factory(lambda t: t is m.Substitution, lambda t: _mapping(make_dict_structure_fn(
+        t, c, _cattrs_forbid_extra_keys=True, for_=override(rename="for"))))
+    c.register_unstructure_hook_factory(lambda t: t is m.Substitution, lambda t: make_dict_unstructure_fn(
+        t, c, for_=override(rename="for")))
     for cls, renames in (
         (m.Appointment, {"from_": "from"}),
         (m.Absence, {"from_": "from"}),
@@ -201,6 +219,14 @@ def _make() -> cattrs.Converter:
     for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
                 m.Grant, m.Decision, m.Revocation):
         c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
+    # Parts only rulebooks and a few local rules use: their hooks are made on first use (start-up).
+    lazy = (m.Acting, m.Condition, m.VisumExemption)
+    c.register_structure_hook_factory(lambda t: t in lazy, lambda t: _mapping(
+        make_dict_structure_fn(t, c, _cattrs_forbid_extra_keys=True)))
+    # Fields added after registers were first written are left out of the stored form while they
+    # keep their default: the same file then stores (and hashes) exactly as it did before.
+    c.register_unstructure_hook_factory(lambda t: t in ADDED_FIELDS, lambda t: make_dict_unstructure_fn(
+        t, c, **{f: override(omit_if_default=True) for f in ADDED_FIELDS[t]}))
     c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
     return c
 
@@ -218,6 +244,14 @@ def _mapping(fn):
 
     return hook
 
+
+ADDED_FIELDS = {
+    m.Administration: ("jurisdiction",),
+    m.Unit: ("entity",),
+    m.Position: ("rank",),
+    m.Rule: ("issuers", "overrides", "effective_from", "effective_until", "visum_exempt", "overridable", "note",
+             "notify_councils", "signature_mention", "subdelegation_rule", "substitution", "acting", "condition"),
+}
 
 converter = _make()
 

@@ -80,8 +80,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Only with a co-signature by {by} (grant {grant}).",
     ),
     "VISUM_REQUIRED": (
-        "Visum van de financieel directeur vereist boven {limit} EUR (delegatie {grant}).",
-        "Visum of the financieel directeur required above {limit} EUR (grant {grant}).",
+        "Visum van {by} vereist boven {limit} EUR (delegatie {grant}).",
+        "Visum of {by_en} required above {limit} EUR (grant {grant}).",
     ),
     "NOTIFY_ABSENT_HOLDER": (
         "Breng {holders} (afwezig, titularis van {position}) onmiddellijk op de hoogte.",

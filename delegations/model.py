@@ -14,40 +14,45 @@ from attrs import field, frozen
 
 FORMAT = "delegaties/1"
 
-ENTITIES = ("gemeente", "ocmw")
 CAPACITIES = ("titular", "acting")
 PERIODS = ("act", "month", "quarter", "half_year", "year")
+# Defaults of the register format. Every packaged rulebook names these as its default entity and
+# its staff kind (the rulebook loader checks it), so a file written without them means the same
+# thing in every jurisdiction and the stored content of older registers stays the same.
+DEFAULT_ENTITY = "gemeente"
+DEFAULT_KIND = "personeelslid"
+DEFAULT_JURISDICTION = "vl-dlb"
 
-# Organ ids are reserved: they are principals in their own right (domain primer, section 1).
-COLLEGIAL_ORGANS = ("gemeenteraad", "ocmw_raad", "college", "vast_bureau", "bcsd")
-INDIVIDUAL_ORGANS = (
-    "burgemeester",
-    "voorzitter_gemeenteraad",
-    "voorzitter_ocmw_raad",
-    "voorzitter_vast_bureau",
-    "algemeen_directeur",
-    "adjunct_algemeen_directeur",
-    "financieel_directeur",
-)
-ORGANS = COLLEGIAL_ORGANS + INDIVIDUAL_ORGANS
-# Position kinds that are not organs.
-OTHER_KINDS = ("schepen", "raadslid", "personeelslid")
-POSITION_KINDS = INDIVIDUAL_ORGANS + OTHER_KINDS
 
-# Who sits in which collegial organ: a collegial organ never delegates to one of its members.
-MEMBERS = {
-    "gemeenteraad": ("raadslid", "schepen", "burgemeester", "voorzitter_gemeenteraad"),
-    "ocmw_raad": ("raadslid", "schepen", "burgemeester", "voorzitter_gemeenteraad", "voorzitter_ocmw_raad"),
-    "college": ("schepen", "burgemeester"),
-    "vast_bureau": ("schepen", "burgemeester", "voorzitter_vast_bureau"),
-    "bcsd": ("raadslid",),
-}
+def __getattr__(name: str):
+    # Organ and kind lists used to be constants here; they are the default jurisdiction's data now.
+    # Kept for code that still imports them (registry reports).
+    from .rulebook import load
+
+    book = load(DEFAULT_JURISDICTION)
+    legacy = {
+        "ENTITIES": lambda: tuple(book.entities),
+        "COLLEGIAL_ORGANS": lambda: tuple(o for o in book.organs.values() if o.collegial),
+        "INDIVIDUAL_ORGANS": lambda: tuple(o.id for o in book.organs.values() if not o.collegial),
+        "ORGANS": lambda: tuple(book.organs),
+        "POSITION_KINDS": lambda: tuple(book.position_kinds),
+        "MEMBERS": lambda: {o.id: o.members for o in book.organs.values() if o.collegial},
+    }
+    if name in legacy:
+        value = legacy[name]()
+        if name == "COLLEGIAL_ORGANS":
+            value = tuple(o.id for o in value)
+        return value
+    raise AttributeError(name)
 
 
 @frozen
 class Administration:
     id: str
     name: str
+    # The packaged rulebook of the register (None: vl-dlb). A later file may leave it out: it then
+    # inherits the register's.
+    jurisdiction: str | None = None
 
 
 @frozen
@@ -55,16 +60,18 @@ class Unit:
     id: str
     name: str
     parent: str | None = None
+    entity: str | None = None  # the legal entity the unit (and everything below it) belongs to; None: shared
 
 
 @frozen
 class Position:
     id: str
     name: str
-    kind: str = "personeelslid"
+    kind: str = DEFAULT_KIND
     unit: str | None = None
     manager: bool = False
     substitutes: tuple[str, ...] = ()
+    rank: int | None = None  # order among the schepenen (1 = first in rank), for a replacement by law
 
 
 @frozen
@@ -112,14 +119,64 @@ class Holding:
     issuers: tuple[str, ...] = ()
 
 
+Entities = str | tuple[str, ...]  # one legal entity, or several for one act that covers them all
+
+
+def as_entities(value: Entities) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@frozen
+class Substitution:
+    """A replacement by law: holders of a `by` kind stand in for positions of a `for` kind."""
+
+    for_: tuple[str, ...]
+    by: tuple[str, ...]
+    when: tuple[str, ...] = ("absent", "prevented")  # absent, prevented (conflict in the matter), vacant
+    designated: bool = False  # the position's `substitutes` name who is designated, in that order
+    ranked: bool = False  # otherwise the first in rank (position `rank`) who is present
+
+
+@frozen
+class Acting:
+    """An acting appointment (waarneming) to positions of these kinds, and when it holds."""
+
+    positions: tuple[str, ...]
+    when: tuple[str, ...] = ()  # empty: whenever it is registered
+    requires: tuple[str, ...] = ()  # kinds the acting person must hold on the date
+    exclusive: bool = False  # master-data `substitutes` never replace these positions
+
+
+@frozen
+class Condition:
+    """A condition of law on exercising powers (e.g. the visum of the financieel directeur)."""
+
+    code: str
+    powers: tuple[str, ...]
+    by: str | None = None
+
+
+@frozen
+class VisumExemption:
+    """One exemption of a council's visum regulation: every field given must match."""
+
+    max_amount: Decimal | None = None
+    budget_keys: tuple[str, ...] = ()
+    powers: tuple[str, ...] = ()
+
+
 @frozen
 class Rule:
-    """A legal basis (rechtsgrond): what it gives by law and how that may be delegated."""
+    """A legal basis (rechtsgrond): what it gives by law and how that may be delegated.
+
+    Packaged rules come from a jurisdiction's rulebook; local rules (register section `rules`)
+    name one holder and only ever narrow what the law allows, unless they `override` a packaged
+    rule that its rulebook marks `overridable` (a reading of an unclear source)."""
 
     id: str
     title: str
     holder: str | None = None
-    entity: str = "gemeente"
+    entity: Entities = DEFAULT_ENTITY
     powers: tuple[str, ...] = ()
     delegable_to: tuple[str, ...] = ()
     subdelegable_to: tuple[str, ...] = ()
@@ -132,12 +189,30 @@ class Rule:
     holdings: tuple[Holding, ...] = ()
     delegators: tuple[str, ...] = ()
     signature_mention_required: bool = False
+    # Added in rulebook format 2; omitted from stored content while they keep their default.
+    issuers: tuple[str, ...] = ()  # local: the holding covers documents of these organs only
+    overrides: tuple[str, ...] = ()  # local: packaged overridable rules this regulation replaces
+    effective_from: date | None = None  # local: period in which the regulation applies
+    effective_until: date | None = None
+    visum_exempt: tuple[VisumExemption, ...] = ()  # local: a council's visum regulation
+    overridable: bool = False
+    note: str | None = None
+    notify_councils: bool = False  # inform the council of every entity the decision covers
+    signature_mention: str | None = None  # template: {delegator}, {decision}, {decided_on}, {holder}
+    subdelegation_rule: str | None = None  # the rule cited for subdelegation steps under this one
+    substitution: Substitution | None = None
+    acting: Acting | None = None
+    condition: Condition | None = None
+
+    @property
+    def packaged(self) -> bool:
+        return bool(self.article)
 
     def effective_holdings(self) -> tuple[Holding, ...]:
         # A local rule (contract section 2) names one holder of its powers.
         if self.holdings:
             return self.holdings
-        return (Holding(self.holder, self.powers),) if self.holder else ()
+        return (Holding(self.holder, self.powers, self.issuers),) if self.holder else ()
 
     def effective_delegators(self) -> tuple[str, ...]:
         if self.delegators:
@@ -145,7 +220,11 @@ class Rule:
         return (self.holder,) if self.holder else ()
 
     def effective_entities(self) -> tuple[str, ...]:
-        return self.entities or (self.entity,)
+        return self.entities or as_entities(self.entity)
+
+    def applies_on(self, on: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_until is None or on <= self.effective_until)
 
 
 @frozen
@@ -206,11 +285,15 @@ class Decision:
     decided_on: date
     effective_from: date
     legal_basis: str
-    entity: str = "gemeente"
+    entity: Entities = DEFAULT_ENTITY
     effective_until: date | None = None
     source: str | None = None
     review_every_years: int | None = None
     grants: tuple[Grant, ...] = ()
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return as_entities(self.entity)
 
 
 @frozen

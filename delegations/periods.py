@@ -120,27 +120,31 @@ class DutySpec:
 
 def revocation(state: RegisterState, g: m.Grant, d: m.Decision) -> m.Revocation | None:
     """The revocation that ends this grant first (of the grant itself or of its decision)."""
-    found = [r for r in (state.revocation_of(g.id), state.revocation_of(d.id)) if r is not None]
-    return min(found, key=lambda r: r.effective_from) if found else None
+    from .rules import revocation as first
+
+    return first(state, g, d)
 
 
 def validity(state: RegisterState, g: m.Grant, d: m.Decision) -> tuple[date, date | None] | None:
     """First and last day in force (None: open-ended); None when a revocation took it away before it began."""
-    end = d.effective_until
-    rev = revocation(state, g, d)
-    if rev is not None:
-        cut = rev.effective_from - timedelta(days=1)
-        end = cut if end is None else min(end, cut)
-    if end is not None and end < d.effective_from:
+    from .rules import grant_window
+
+    window = grant_window(state, g, d)
+    if window is None:
         return None
-    return d.effective_from, end
+    return window[0], (None if window[1] == date.max else window[1])
 
 
 def duty_specs(state: RegisterState, g: m.Grant, d: m.Decision) -> list[DutySpec]:
     specs = [DutySpec(g.id, d.id, r.to, r.every, r.within_days, r.content) for r in g.reporting]
-    rule = state.catalogue.rules.get(d.legal_basis)
+    cat = state.catalogue
+    rule = cat.rules.get(d.legal_basis)
     if rule is not None and rule.notify:
         specs.append(DutySpec(g.id, d.id, rule.notify, NOTIFY, NOTIFY_WITHIN_DAYS, None))
+    if rule is not None and rule.notify_councils:
+        # The council of every legal entity the delegation acts for is informed (DLB-283).
+        for council in dict.fromkeys(cat.entities[e].council for e in d.entities if e in cat.entities):
+            specs.append(DutySpec(g.id, d.id, council, NOTIFY, NOTIFY_WITHIN_DAYS, None))
     return specs
 
 

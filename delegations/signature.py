@@ -46,7 +46,7 @@ def persons_behind(state: RegisterState, actor: str, on: date) -> set[str]:
     """The person(s) who would actually sign for `actor` (a person, or whoever holds a position)."""
     if actor in state.persons:
         return {actor}
-    positions = {actor} | {p.id for p in state.positions.values() if p.kind == actor}
+    positions = {actor} | set(state.positions_by_kind.get(actor, ()))
     return {a.person for p in positions for a in state.holders(p, on)} or {actor}
 
 

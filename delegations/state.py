@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import cached_property
+from typing import Any
+
+from attrs import define, field
 
 from . import model as m
 from .catalogue import Catalogue
@@ -57,6 +60,38 @@ def entity_key(kind: str, obj) -> str:
     return getattr(obj, KINDS[kind])
 
 
+CACHE_LIMIT = 100_000  # answers searched per (actor, power, entity) kept by a long-running process
+
+
+@define(slots=True)
+class Caches:
+    """Derived values of one immutable snapshot, each in its own typed table.
+
+    `candidates`: (actor, power, entity) -> the actor's compiled candidate chains; `heads`:
+    (principal, power, entity) -> chains from the law down to a principal, shared by everyone who
+    holds or stands in for it; `unpruned`: chains kept only to explain a refusal; `steps`: one
+    step object per grant, appointment or holding; `scopes`: a grant's restrictions as sets."""
+
+    candidates: dict[tuple[str, str, str], list[Any]] = field(factory=dict)
+    heads: dict[tuple[str, str, str], list[Any]] = field(factory=dict)
+    unpruned: dict[tuple[str, str, str], list[Any]] = field(factory=dict)
+    steps: dict[tuple, Any] = field(factory=dict)
+    scopes: dict[str, Any] = field(factory=dict)
+    ancestors: dict[str, frozenset[str]] = field(factory=dict)
+    duties: dict[str, tuple[dict[str, Any], ...]] = field(factory=dict)
+    verdicts: dict[tuple, Any] = field(factory=dict)  # legality of one delegation step in its context
+    kinds: dict[str, frozenset[str]] = field(factory=dict)  # kinds of an organ or a position
+    replacements: dict[tuple[str, str], list[str]] = field(factory=dict)  # (rule, position) -> who replaces, in order
+    exclusive: dict[str, Any] = field(factory=dict)  # position -> the rule that alone replaces its holder
+    acting: dict[str, Any] = field(factory=dict)  # position -> the rule of an acting appointment to it
+    findings: dict[str, Any] = field(factory=dict)  # rule -> a finding that is the same for every question
+
+    def bound(self) -> None:
+        if len(self.candidates) > CACHE_LIMIT:  # bound the memory of a long-running process
+            self.candidates.clear()
+            self.unpruned.clear()
+
+
 class RegisterState:
     def __init__(
         self,
@@ -78,17 +113,20 @@ class RegisterState:
         self.conflicts: dict[str, m.Conflict] = entities.get("conflict", {})  # type: ignore[assignment]
         # sha256 of each decision's stored content, cited in answers and attestations
         self.decision_hashes: dict[str, str] = hashes or {}
-        # Derived values of this immutable snapshot (candidate chains, compiled chains, ancestors).
-        self.memo: dict[object, object] = {}
-        self.steps: dict[tuple, object] = {}  # chain steps shared by all chains (see evaluate._step)
+        self.cache = Caches()
 
     def entities(self, kind: str) -> dict[str, object]:
         return getattr(self, SECTION[kind])
 
     # -- derived indexes -------------------------------------------------------------------
+    @property
+    def jurisdiction(self) -> str:
+        admin = self.administration
+        return (admin.jurisdiction if admin is not None else None) or m.DEFAULT_JURISDICTION
+
     @cached_property
     def catalogue(self) -> Catalogue:
-        return Catalogue(self.powers, self.rules)
+        return Catalogue(self.powers, self.rules, self.jurisdiction)
 
     @cached_property
     def grants(self) -> dict[str, tuple[m.Grant, m.Decision]]:
@@ -138,12 +176,53 @@ class RegisterState:
                 index[s].append(p.id)
         return dict(index)
 
+    @cached_property
+    def positions_by_kind(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for p in self.positions.values():
+            index[p.kind].append(p.id)
+        return dict(index)
+
     # -- small queries ---------------------------------------------------------------------
     def kind_of(self, principal: str) -> str | None:
-        if principal in m.ORGANS:
+        if self.catalogue.is_organ(principal):
             return principal
         if principal in self.positions:
             return self.positions[principal].kind
+        return None
+
+    def offices(self, principal: str) -> tuple[str, ...]:
+        """What a principal acts as: itself and, for a position of an individual organ's kind,
+        that organ and every office held with it ex officio (the burgemeester chairs the vast bureau)."""
+        if principal in self.positions:
+            return (principal, *self.catalogue.book.offices_of(self.positions[principal].kind))
+        return (principal,)
+
+    def principal_kinds(self, principal: str, on: date) -> frozenset[str]:
+        """Kinds of an organ, a position or (on a date) a person, with every kind they are a kind of."""
+        found = self.cache.kinds.get(principal)
+        if found is not None:
+            return found
+        cat = self.catalogue
+        if cat.is_organ(principal):
+            found = self.cache.kinds[principal] = frozenset((principal,))
+            return found
+        if principal in self.positions:
+            kind = self.positions[principal].kind
+            found = self.cache.kinds[principal] = cat.kinds_of(kind) | frozenset(cat.book.offices_of(kind))
+            return found
+        found = frozenset()
+        for a in self.appointments_by_person.get(principal, ()):
+            if m.covers(a.from_, a.until, on) and a.position in self.positions:
+                found |= self.principal_kinds(a.position, on)
+        return found
+
+    def unit_entity(self, unit: str) -> str | None:
+        """The legal entity a unit belongs to (set on it or on a unit above it), or None: shared."""
+        for u in self.unit_ancestors(unit):
+            found = self.units.get(u)
+            if found is not None and found.entity is not None:
+                return found.entity
         return None
 
     def unit_ancestors(self, unit: str) -> list[str]:
@@ -156,17 +235,24 @@ class RegisterState:
         return seen
 
     def ancestors(self, unit: str) -> frozenset[str]:
-        key = ("ancestors", unit)
-        found = self.memo.get(key)
+        found = self.cache.ancestors.get(unit)
         if found is None:
-            found = self.memo[key] = frozenset(self.unit_ancestors(unit))
-        return found  # type: ignore[return-value]
+            found = self.cache.ancestors[unit] = frozenset(self.unit_ancestors(unit))
+        return found
 
     def holders(self, position: str, on: date) -> list[m.Appointment]:
         return [a for a in self.appointments_by_position.get(position, ()) if m.covers(a.from_, a.until, on)]
 
     def is_absent(self, person: str, on: date) -> bool:
         return any(m.covers(a.from_, a.until, on) for a in self.absences_by_person.get(person, ()))
+
+    def has_conflict(self, person: str, matter: str | None, on: date) -> m.Conflict | None:
+        if matter is None:
+            return None
+        for c in self.conflicts_by_person.get(person, ()):
+            if c.matter == matter and m.covers(c.from_, c.until, on):
+                return c
+        return None
 
     def revocation_of(self, target: str) -> m.Revocation | None:
         return self.revocations.get(target)

@@ -13,11 +13,12 @@ from typing import Any
 from attrs import frozen
 
 from . import model as m
+from . import rules as r
 from .answer import Question
 from .catalogue import family, power_covers
 from .converter import error_items, structure
 from .evaluate import check as run_check
-from .evaluate import eligible, grant_window, recipient_kinds
+from .rulebook import PACKAGED
 from .scope import key_within, widens
 from .state import RegisterState, entity_key
 from .texts import Text
@@ -88,6 +89,8 @@ class _Validator:
         self.new = merged_state(state, f)
         self.out: list[ValidationFinding] = []
         self.holds: dict[tuple, bool] = {}
+        self.verdicts: dict[tuple, r.Verdict | None] = {}
+        self.cat = self.new.catalogue
 
     def add(self, code: str, path: str, nl: str, en: str) -> None:
         self.out.append(ValidationFinding(code, self.file, path, Text(nl, en)))
@@ -120,10 +123,15 @@ class _Validator:
 
     def administration(self) -> None:
         old = self.old.administration
-        if old is not None and old.id != self.f.administration.id:
+        new = self.f.administration
+        if old is not None and old.id != new.id:
             self.add("FORMAT", "administration.id", f"verwacht '{old.id}' (het bestuur van dit register), gevonden "
-                     f"'{self.f.administration.id}'", f"expected '{old.id}' (this register's administration), found "
-                     f"'{self.f.administration.id}'")
+                     f"'{new.id}'", f"expected '{old.id}' (this register's administration), found '{new.id}'")
+        have = self.new.jurisdiction
+        if new.jurisdiction is not None and new.jurisdiction != have:
+            self.add("FORMAT", "administration.jurisdiction", f"verwacht '{have}' (het recht van dit register), "
+                     f"gevonden '{new.jurisdiction}'", f"expected '{have}' (this register's jurisdiction), "
+                     f"found '{new.jurisdiction}'")
 
     def duplicates(self) -> None:
         f, old = self.f, self.old
@@ -146,18 +154,17 @@ class _Validator:
         for name, items, other in (("positions", f.positions, "person"), ("persons", f.persons, "position")):
             own_other = {o.id for o in (f.persons if other == "person" else f.positions)}
             for i, o in enumerate(items):
-                if o.id in m.ORGANS:
+                if self.cat.is_organ(o.id):
                     self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is een gereserveerde orgaan-id",
                              f"'{o.id}' is a reserved organ id")
                 elif o.id in own_other or o.id in old.entities(other):
                     self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is al in gebruik als {other}-id",
                              f"'{o.id}' is already used as a {other} id")
-        from .catalogue import packaged_rules, rulebook
-        for i, r in enumerate(f.rules):
-            if r.id in packaged_rules():
-                self.add("DUPLICATE_ID", f"rules[{i}].id", f"'{r.id}' is een ingebouwde rechtsgrond",
-                         f"'{r.id}' is a packaged rule")
-        builtin = {p["id"] for p in rulebook()["powers"]}
+        for i, rule in enumerate(f.rules):
+            if rule.id in self.cat.packaged:
+                self.add("DUPLICATE_ID", f"rules[{i}].id", f"'{rule.id}' is een ingebouwde rechtsgrond",
+                         f"'{rule.id}' is a packaged rule")
+        builtin = self.cat.book.powers
         for i, p in enumerate(f.powers):
             if p.id in builtin:
                 self.add("DUPLICATE_ID", f"powers[{i}].id", f"'{p.id}' is een ingebouwde bevoegdheid",
@@ -182,6 +189,8 @@ class _Validator:
         for i, u in enumerate(self.f.units):
             if u.parent is not None and u.parent not in self.new.units:
                 self.unknown(f"units[{i}].parent", u.parent, "organisatie-eenheid", "unit")
+            if u.entity is not None:
+                self.choice(f"units[{i}].entity", u.entity, tuple(self.cat.entities))
             seen, cur = set(), u.id
             while cur is not None and cur in self.new.units:
                 if cur in seen:
@@ -192,16 +201,37 @@ class _Validator:
                 cur = self.new.units[cur].parent
 
     def positions(self) -> None:
+        book = self.cat.book
         for i, p in enumerate(self.f.positions):
-            self.choice(f"positions[{i}].kind", p.kind, m.POSITION_KINDS)
+            self.choice(f"positions[{i}].kind", p.kind, book.position_kinds)
             if p.unit is not None and p.unit not in self.new.units:
                 self.unknown(f"positions[{i}].unit", p.unit, "organisatie-eenheid", "unit")
+            exclusive = r.exclusive_rule(self.new, p.id) if p.kind in book.kinds else None
             for k, s in enumerate(p.substitutes):
                 if s not in self.new.positions:
                     self.unknown(f"positions[{i}].substitutes[{k}]", s, "functie", "position")
                 elif s == p.id:
                     self.add("CYCLE", f"positions[{i}].substitutes[{k}]", "een functie kan zichzelf niet vervangen",
                              "a position cannot substitute for itself")
+                elif exclusive is not None:
+                    self.replacement(f"positions[{i}].substitutes[{k}]", p, s, exclusive)
+
+    def replacement(self, path: str, p: m.Position, sub: str, rule: m.Rule) -> None:
+        """A master-data substitute of an office the law replaces: a designation the law allows
+        (a schepen for the burgemeester), or nothing at all (the algemeen directeur)."""
+        spec = rule.substitution
+        kind = self.new.positions[sub].kind
+        kinds = self.cat.kinds_of(kind)
+        if any(kinds & set(x.substitution.by) for x in self.cat.substitutions  # type: ignore[union-attr]
+               if self.cat.kinds_of(p.kind) & set(x.substitution.for_)):  # type: ignore[union-attr]
+            return  # the substitute the law names anyway (the adjunct for the algemeen directeur, a schepen)
+        if spec is not None and spec.designated:
+            self.add("TARGET_NOT_ELIGIBLE", path, f"alleen een {', '.join(spec.by)} vervangt {p.id} ({rule.id}); "
+                     f"'{sub}' is {kind}", f"only a {', '.join(spec.by)} replaces {p.id} ({rule.id}); '{sub}' is {kind}")
+        else:
+            self.add("TARGET_NOT_ELIGIBLE", path, f"{p.id} ({p.kind}) wordt alleen vervangen zoals {rule.id} bepaalt; "
+                     "een vervanger in de stamgegevens geldt niet", f"{p.id} ({p.kind}) is replaced only as {rule.id} "
+                     "provides; a substitute in master data does not count")
 
     def people(self) -> None:
         n = self.new
@@ -212,6 +242,8 @@ class _Validator:
                 self.unknown(f"appointments[{i}].position", a.position, "functie", "position")
             self.choice(f"appointments[{i}].capacity", a.capacity, m.CAPACITIES)
             self.period(f"appointments[{i}].until", a.from_, a.until)
+            if a.capacity == "acting" and a.person in n.persons and a.position in n.positions:
+                self.acting(f"appointments[{i}].person", a)
         for i, a in enumerate(self.f.absences):
             if a.person not in n.persons:
                 self.unknown(f"absences[{i}].person", a.person, "persoon", "person")
@@ -221,48 +253,100 @@ class _Validator:
                 self.unknown(f"conflicts[{i}].person", c.person, "persoon", "person")
             self.period(f"conflicts[{i}].until", c.from_, c.until)
 
+    def acting(self, path: str, a: m.Appointment) -> None:
+        rule = r.acting_rule(self.new, a.position)
+        if rule is None or rule.acting is None or not rule.acting.requires:
+            return
+        held = frozenset().union(*(self.new.principal_kinds(x.position, a.from_)
+                                   for x in self.new.appointments_by_person.get(a.person, ())
+                                   if x != a and m.covers(x.from_, x.until, a.from_) and x.position in self.new.positions))
+        if not held & set(rule.acting.requires):
+            need = ", ".join(rule.acting.requires)
+            self.add("TARGET_NOT_ELIGIBLE", path, f"alleen een {need} kan {a.position} waarnemen ({rule.id}); {a.person} "
+                     f"is dat niet op {a.from_}", f"only a {need} can act as {a.position} ({rule.id}); {a.person} is not "
+                     f"one on {a.from_}")
+
     def is_power(self, p: str) -> bool:
-        return p in self.new.catalogue.powers
+        return p in self.cat.powers
 
     def rules_and_powers(self) -> None:
-        cat = self.new.catalogue
+        cat = self.cat
         for i, p in enumerate(self.f.powers):
             if "." not in p.id or family(p.id) not in cat.powers:
                 self.unknown(f"powers[{i}].id", family(p.id), "bevoegdheidsfamilie (nieuwe bevoegdheden komen onder een "
                              "bestaande familie, bv. budgethouderschap.x)", "power family (new powers go under an existing "
                              "family, e.g. budgethouderschap.x)")
-        kinds = m.ORGANS + m.OTHER_KINDS
-        for i, r in enumerate(self.f.rules):
+        kinds = (*cat.organs, *cat.book.kinds)
+        entities = tuple(cat.entities)
+        for i, rule in enumerate(self.f.rules):
             path = f"rules[{i}]"
-            if r.holder is None or r.holder not in m.ORGANS:
-                self.unknown(f"{path}.holder", str(r.holder), "orgaan-id", "organ id")
-            self.choice(f"{path}.entity", r.entity, m.ENTITIES)
-            for k, p in enumerate(r.powers):
+            if rule.holder is None or not cat.is_organ(rule.holder):
+                self.unknown(f"{path}.holder", str(rule.holder), "orgaan-id", "organ id")
+            for e in m.as_entities(rule.entity):
+                self.choice(f"{path}.entity", e, entities)
+            for k, p in enumerate(rule.powers):
                 if not self.is_power(p):
                     self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
             for field in ("delegable_to", "subdelegable_to"):
-                for k, x in enumerate(getattr(r, field)):
+                for k, x in enumerate(getattr(rule, field)):
                     if x not in kinds:
                         self.unknown(f"{path}.{field}[{k}]", x, "orgaan-id of functiesoort", "organ id or position kind")
-            for k, x in enumerate(r.not_delegable):
+            for k, x in enumerate(rule.not_delegable):
                 if not self.is_power(x) and x not in cat.document_types:
                     self.unknown(f"{path}.not_delegable[{k}]", x, "bevoegdheid of documenttype", "power or document type")
-            if r.notify is not None and r.notify not in m.ORGANS:
-                self.unknown(f"{path}.notify", r.notify, "orgaan-id", "organ id")
-            if r.holdings or r.delegators or r.entities or r.article or r.signature_mention_required:
+            if rule.notify is not None and not cat.is_organ(rule.notify):
+                self.unknown(f"{path}.notify", rule.notify, "orgaan-id", "organ id")
+            for k, x in enumerate(rule.issuers):
+                if not cat.is_organ(x):
+                    self.unknown(f"{path}.issuers[{k}]", x, "orgaan-id", "organ id")
+            for k, x in enumerate(rule.overrides):
+                packaged = cat.packaged.get(x)
+                if packaged is None or not packaged.overridable:
+                    overridable = ", ".join(sorted(pid for pid, pr in cat.packaged.items() if pr.overridable))
+                    self.add("UNKNOWN_REFERENCE", f"{path}.overrides[{k}]", f"'{x}' is geen vervangbare ingebouwde regel "
+                             f"(vervangbaar: {overridable})", f"'{x}' is not an overridable packaged rule (overridable: "
+                             f"{overridable})")
+            if rule.effective_from is not None:
+                self.period(f"{path}.effective_until", rule.effective_from, rule.effective_until)
+            self.visum_regulation(path, rule)
+            if (rule.holdings or rule.delegators or rule.entities or rule.article or rule.signature_mention_required
+                    or rule.overridable or rule.notify_councils or rule.signature_mention or rule.subdelegation_rule
+                    or rule.substitution or rule.acting or rule.condition):
                 self.add("FORMAT", path, "verwacht alleen de velden van een lokale regel (id, title, holder, entity, powers, "
-                         "delegable_to, subdelegable_to, not_delegable, notify, source)",
+                         "delegable_to, subdelegable_to, not_delegable, notify, source, issuers, overrides, effective_from, "
+                         "effective_until, visum_exempt, note)",
                          "expected only the fields of a local rule (id, title, holder, entity, powers, delegable_to, "
-                         "subdelegable_to, not_delegable, notify, source)")
+                         "subdelegable_to, not_delegable, notify, source, issuers, overrides, effective_from, "
+                         "effective_until, visum_exempt, note)")
+
+    def visum_regulation(self, path: str, rule: m.Rule) -> None:
+        """A visum regulation is the council's: of the entity it exempts commitments of."""
+        if not rule.visum_exempt:
+            return
+        for e in m.as_entities(rule.entity):
+            council = self.cat.entities[e].council if e in self.cat.entities else None
+            if council is not None and rule.holder != council:
+                self.add("FORMAT", f"{path}.holder", f"verwacht {council} (de raad van {e} stelt het visumreglement "
+                         f"vast), gevonden '{rule.holder}'", f"expected {council} (the council of {e} adopts the visum "
+                         f"regulation), found '{rule.holder}'")
+        for k, x in enumerate(rule.visum_exempt):
+            where = f"{path}.visum_exempt[{k}]"
+            if x.max_amount is None and not x.budget_keys and not x.powers:
+                self.add("FORMAT", where, "verwacht minstens een van max_amount, budget_keys of powers",
+                         "expected at least one of max_amount, budget_keys or powers")
+            for j, p in enumerate(x.powers):
+                if not self.is_power(p):
+                    self.unknown(f"{where}.powers[{j}]", p, "bevoegdheid", "power")
 
     def principal_known(self, x: str) -> bool:
-        return x in m.ORGANS or x in self.new.positions or x in self.new.persons
+        return self.cat.is_organ(x) or x in self.new.positions or x in self.new.persons
 
     def decision(self, i: int, d: m.Decision) -> None:
-        _n, cat, path = self.new, self.new.catalogue, f"decisions[{i}]"
+        cat, path = self.cat, f"decisions[{i}]"
         if not self.principal_known(d.by):
             self.unknown(f"{path}.by", d.by, "orgaan, functie of persoon", "organ, position or person")
-        self.choice(f"{path}.entity", d.entity, m.ENTITIES)
+        for e in d.entities:
+            self.choice(f"{path}.entity", e, tuple(cat.entities))
         rule = cat.rules.get(d.legal_basis)
         if rule is None:
             self.unknown(f"{path}.legal_basis", d.legal_basis, "rechtsgrond (ingebouwd: "
@@ -284,7 +368,7 @@ class _Validator:
         return m.covers(d.effective_from, d.effective_until, on) and (rev is None or rev.effective_from > on)
 
     def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
-        n, cat = self.new, self.new.catalogue
+        n, cat = self.new, self.cat
         if not self.principal_known(g.to):
             self.unknown(f"{path}.to", g.to, "orgaan, functie of persoon", "organ, position or person")
             return
@@ -316,68 +400,160 @@ class _Validator:
                 self.unknown(f"{path}.limits.document_types[{k}]", x, "documenttype (" + ", ".join(sorted(cat.document_types))
                              + ")", "document type")
         for k, x in enumerate(lim.issuers):
-            if x not in m.ORGANS:
+            if not cat.is_organ(x):
                 self.unknown(f"{path}.limits.issuers[{k}]", x, "orgaan-id", "organ id")
         for k, x in enumerate(lim.excluded):
-            if not self.is_power(x) and x not in cat.document_types:
-                self.unknown(f"{path}.limits.excluded[{k}]", x, "bevoegdheid of documenttype", "power or document type")
+            if not self.is_power(x) and x not in cat.document_types and x not in cat.book.kinds:
+                self.unknown(f"{path}.limits.excluded[{k}]", x, "bevoegdheid of documenttype, of functiesoort",
+                             "power or document type, or position kind")
         if lim.only_when_absent is not None and lim.only_when_absent not in n.positions:
             self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, "functie", "position")
         if g.requires.cosignature_by is not None and not self.principal_known(g.requires.cosignature_by):
             self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, "orgaan of functie", "organ or position")
-        for k, r in enumerate(g.reporting):
-            if not self.principal_known(r.to):
-                self.unknown(f"{path}.reporting[{k}].to", r.to, "orgaan of functie", "organ or position")
-            self.choice(f"{path}.reporting[{k}].every", r.every, m.PERIODS)
+        for k, rep in enumerate(g.reporting):
+            if not self.principal_known(rep.to):
+                self.unknown(f"{path}.reporting[{k}].to", rep.to, "orgaan of functie", "organ or position")
+            self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
         if not g.reporting:
             self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", "de delegatie zegt niet hoe over de uitoefening "
                      "gerapporteerd wordt", "the grant does not say how its exercise is reported")
-        if rule is not None and all(self.is_power(p) for p in g.powers):
-            self.legality(path, d, g, rule)
+        known = rule is not None and all(self.is_power(p) for p in g.powers) and self.principal_known(d.by) and all(
+            e in cat.entities for e in d.entities)
+        if known:
+            self.legality(path, d, g)
+        self.entity_scope(path, d, g)
         self.widening(path, d, g)
-        self.delegator_power(path, d, g)
+        if known:
+            self.delegator_power(path, d, g)
         self.vacancy(path, d, g)
 
-    def legality(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule) -> None:
-        n, cat = self.new, self.new.catalogue
+    # -- the law: may this delegator hand these powers to this recipient? ---------------------------
+    def verdict(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> r.Verdict | None:
+        """The legality rule of the check, for one grant: the delegator's own grants (its possible
+        parents) carry the rules a subdelegation may rest on."""
+        key = (g.id, power, doc)
+        if key in self.verdicts:
+            return self.verdicts[key]
+        self.verdicts[key] = None  # a cycle through 'under' carries nothing
+        carried: dict[str, m.Rule] = {}
+        carried_local: dict[str, m.Rule] = {}
+        for pg, pd in self.sources(d, g, power):
+            v = self.verdict(pd, pg, power, doc)
+            if v is not None and v.failure is None:
+                carried.update({x.id: x for x in v.lawful})
+                carried_local.update({x.id: x for x in v.local})
+        found = r.step_verdict(self.new, d, g, power, doc, d.effective_from, d.entities, tuple(carried.values()),
+                               tuple(carried_local.values()))
+        self.verdicts[key] = found
+        return found
+
+    def sources(self, d: m.Decision, g: m.Grant, power: str) -> list[tuple[m.Grant, m.Decision]]:
+        n = self.new
+        if g.under is not None:
+            return [n.grants[g.under]] if g.under in n.grants else []
+        own = r.grant_window(n, g, d) or (d.effective_from, d.effective_from)
+        return [(pg, pd) for p in n.offices(d.by) for pg, pd in n.grants_to.get(p, ())
+                if pg.id != g.id and any(power_covers(x, power) for x in pg.powers)
+                and _overlap(r.grant_window(n, pg, pd), own)]
+
+    def legality(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        n = self.new
+        kinds = n.principal_kinds(g.to, d.effective_from)
+        eligible_reported = False
         for k, p in enumerate(g.powers):
-            item = cat.excluded(rule.not_delegable, p, None) or next(
-                (x for x in rule.not_delegable if power_covers(p, x)), None)
-            if item is not None:
-                self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{item} blijft volgens {rule.id} bij de houder",
-                         f"{item} stays with the holder under {rule.id}")
+            v = self.verdict(d, g, p, None)
+            f = v.failure if v is not None else None
+            if f is not None and f.kind == "collegial":
+                self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", f"{d.by} is een collegiaal orgaan en kan niet delegeren "
+                         f"aan een van zijn leden ({g.to}: {', '.join(f.kinds)})",
+                         f"{d.by} is a collegial organ and cannot delegate to one of its members ({g.to})")
+                return
+            if f is not None and f.kind == "not_delegable":
+                self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{f.item} blijft volgens {f.rule} bij de houder",
+                         f"{f.item} stays with the holder under {f.rule}")
+                continue
+            if f is not None and not f.reachable:
+                continue  # the delegator holds no such power to pass on: DELEGATOR_LACKS_POWER says so
+            if f is not None and kinds and not eligible_reported:
+                eligible_reported = True
+                allowed = ", ".join(f.allowed) or "niemand"
+                via = f" ({', '.join(f.via)})" if f.via else ""
+                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{f.rule} laat delegatie door {d.by} van {p} niet toe aan "
+                         f"'{g.to}' ({', '.join(f.kinds)}); de wet laat alleen toe aan {allowed}{via}",
+                         f"{f.rule} does not let {d.by} delegate {p} to '{g.to}' ({', '.join(f.kinds)}); the law allows "
+                         f"only {', '.join(f.allowed) or 'nobody'}{via}")
+                continue
+            if f is None:
+                item = self.kept_below(d, p)
+                if item is not None:
+                    keeper = self.keeper(d, p, item)
+                    self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{p} omvat {item}, dat volgens {keeper} bij de "
+                             "houder blijft; delegeer de onderdelen die wel kunnen", f"{p} includes {item}, which stays "
+                             f"with the holder under {keeper}; delegate the parts that may be delegated")
         for k, x in enumerate(g.limits.document_types):
-            if x in rule.not_delegable:
-                self.add("NOT_DELEGABLE", f"{path}.limits.document_types[{k}]",
-                         f"documenttype {x} kan volgens {rule.id} niet gedelegeerd worden",
-                         f"document type {x} cannot be delegated under {rule.id}")
-        kinds = recipient_kinds(n, g.to, d.effective_from)
-        if d.by in m.COLLEGIAL_ORGANS and kinds & set(m.MEMBERS[d.by]):
-            self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", f"{d.by} is een collegiaal orgaan en kan niet delegeren aan "
-                     f"een van zijn leden ({g.to}: {', '.join(sorted(kinds))})",
-                     f"{d.by} is a collegial organ and cannot delegate to one of its members ({g.to})")
-            return
-        governed = [p for p in g.powers if cat.rule_governs(rule, p)]
-        if governed and kinds and not eligible(n, rule, d.by, kinds):
-            original = bool({d.by, n.kind_of(d.by)} & set(rule.effective_delegators()))
-            allowed = rule.delegable_to if original else rule.subdelegable_to
-            self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{rule.id} laat delegatie door {d.by} alleen toe aan "
-                     f"{', '.join(allowed) or 'niemand'}; '{g.to}' is {', '.join(sorted(kinds))}",
-                     f"{rule.id} lets {d.by} delegate only to {', '.join(allowed) or 'nobody'}; '{g.to}' is "
-                     f"{', '.join(sorted(kinds))}")
+            for p in g.powers:
+                v = self.verdict(d, g, p, x)
+                if v is not None and v.failure is not None and v.failure.kind == "not_delegable" and v.failure.item == x:
+                    self.add("NOT_DELEGABLE", f"{path}.limits.document_types[{k}]",
+                             f"documenttype {x} kan volgens {v.failure.rule} niet gedelegeerd worden",
+                             f"document type {x} cannot be delegated under {v.failure.rule}")
+                    break
+
+    def _keepers(self, d: m.Decision, power: str) -> list[m.Rule]:
+        dk = self.new.principal_kinds(d.by, d.effective_from)
+        cited = self.cat.rules.get(d.legal_basis)
+        found = [x for x in self.cat.binding(power) if dk & set(x.delegators) and not self.cat.lifted(x, power, cited)]
+        if cited is not None and cited.not_delegable and self.cat.rule_governs(cited, power) and cited not in found:
+            found.append(cited)
+        return found
+
+    def kept_below(self, d: m.Decision, power: str) -> str | None:
+        """A granted family that includes something the law keeps with the holder."""
+        for rule in self._keepers(d, power):
+            for x in rule.not_delegable:
+                if x != power and power_covers(power, x):
+                    return x
+        return None
+
+    def keeper(self, d: m.Decision, power: str, item: str) -> str:
+        return next((x.id for x in self._keepers(d, power) if item in x.not_delegable), d.legal_basis)
+
+    def entity_scope(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        """Issuers and units that belong to an entity the decision does not act for grant nothing."""
+        n, cat = self.new, self.cat
+        covered = set(d.entities)
+        for name, items, entity_of in (("issuers", g.limits.issuers, lambda x: cat.entities_of(x)),
+                                       ("units", g.limits.units, lambda x: (n.unit_entity(x),) if n.unit_entity(x) else ())):
+            for k, x in enumerate(items):
+                own = entity_of(x)
+                if own and not covered & set(own):
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.limits.{name}[{k}]", f"{x} hoort bij {', '.join(own)}; "
+                             f"besluit {d.id} geldt alleen voor {', '.join(d.entities)}, dus dit deel geeft geen bevoegdheid "
+                             f"(leg het besluit vast voor {', '.join(sorted(covered | set(own)))})",
+                             f"{x} belongs to {', '.join(own)}; decision {d.id} covers only {', '.join(d.entities)}, so "
+                             f"this part grants nothing (record the decision for {', '.join(sorted(covered | set(own)))})")
 
     def parents(self, d: m.Decision, g: m.Grant) -> list[m.Grant]:
         n = self.new
         if g.under is not None:
             return [n.grants[g.under][0]] if g.under in n.grants else []
-        principals = {d.by, n.kind_of(d.by)}
-        own = grant_window(n, g, d) or (d.effective_from, d.effective_from)
-        # A parent is a grant the delegator holds while this grant is in force (not one of an old term).
-        return [pg for p in principals if p for pg, pd in n.grants_to.get(p, ())
-                if pg.id != g.id and _overlap(grant_window(n, pg, pd), own)
+        own = r.grant_window(n, g, d) or (d.effective_from, d.effective_from)
+        # A parent is a grant the delegator holds while this grant is in force (not one of an old
+        # term), for an entity this decision also acts for.
+        return [pg for p in n.offices(d.by) for pg, pd in n.grants_to.get(p, ())
+                if pg.id != g.id and set(pd.entities) & set(d.entities) and _overlap(r.grant_window(n, pg, pd), own)
                 and all(any(power_covers(x, y) for x in pg.powers) for y in g.powers)]
 
+    def holds_by_law(self, d: m.Decision, g: m.Grant) -> bool:
+        """Does the delegator hold every power of the grant by law? Then its grants rest on the law,
+        not on a grant it received for something else (the chair's delegation to the burgemeester
+        is no parent of the burgemeester's own delegation)."""
+        return all(any(self.cat.law_sources(x, p, e) for x in self.new.offices(d.by))
+                   for p in g.powers for e in d.entities)
+
     def widening(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        if g.under is None and self.holds_by_law(d, g):
+            return
         for parent in self.parents(d, g):
             pl, cl = parent.limits, g.limits
             wider = []
@@ -399,20 +575,19 @@ class _Validator:
 
     def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
         n = self.new
-        if d.by not in m.ORGANS and d.by not in n.positions and d.by not in n.persons:
-            return
         for p in g.powers:
-            if not self.is_power(p):
-                continue
-            key = (d.by, p, d.entity, d.effective_from)
-            holds = self.holds.get(key)
-            if holds is None:  # decisions of one delegator on one date share the answer
-                holds = self.holds[key] = run_check(n, Question(actor=d.by, power=p, on=d.effective_from,
-                                                                entity=d.entity)).allowed
-            if not holds:
-                self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", f"{d.by} heeft op {d.effective_from} zelf geen "
-                         f"bevoegdheid {p} om te delegeren", f"{d.by} does not itself hold {p} on {d.effective_from}")
-                return
+            for entity in d.entities:
+                key = (d.by, p, entity, d.effective_from)
+                holds = self.holds.get(key)
+                if holds is None:  # decisions of one delegator on one date share the answer
+                    holds = self.holds[key] = run_check(n, Question(actor=d.by, power=p, on=d.effective_from,
+                                                                    entity=entity)).allowed
+                if not holds:
+                    where = f" ({entity})" if len(d.entities) > 1 else ""
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", f"{d.by} heeft op {d.effective_from} zelf geen "
+                             f"bevoegdheid {p}{where} om te delegeren", f"{d.by} does not itself hold {p}{where} on "
+                             f"{d.effective_from}")
+                    return
 
     def vacancy(self, path: str, d: m.Decision, g: m.Grant) -> None:
         n = self.new
@@ -426,10 +601,10 @@ class _Validator:
 
     def revocations(self) -> None:
         n = self.new
-        for i, r in enumerate(self.f.revocations):
-            target = n.decisions.get(r.target) or (n.grants[r.target][1] if r.target in n.grants else None)
+        for i, rev in enumerate(self.f.revocations):
+            target = n.decisions.get(rev.target) or (n.grants[rev.target][1] if rev.target in n.grants else None)
             if target is None:
-                self.unknown(f"revocations[{i}].target", r.target, "besluit of delegatie", "decision or grant")
+                self.unknown(f"revocations[{i}].target", rev.target, "besluit of delegatie", "decision or grant")
 
 
 def _overlap(a: tuple[date, date] | None, b: tuple[date, date]) -> bool:
@@ -444,4 +619,10 @@ def _add_years(d: date, years: int) -> date:
 
 
 def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date) -> list[ValidationFinding]:
+    if f.administration.jurisdiction is not None and f.administration.jurisdiction not in PACKAGED:
+        # without its law nothing else can be checked
+        opts = ", ".join(PACKAGED)
+        return [ValidationFinding("FORMAT", file, "administration.jurisdiction", Text(
+            f"verwacht een van {opts}, gevonden '{f.administration.jurisdiction}'",
+            f"expected one of {opts}, found '{f.administration.jurisdiction}'"))]
     return _Validator(f, file, state, today).run()

@@ -125,7 +125,8 @@ def verify_against_register(reg: Any, token: str, claims: dict[str, Any]) -> dic
         q = reg.question(question["actor"], question["power"], question["on"], amount=question.get("amount"),
                          budget_key=question.get("budget_key"), unit=question.get("unit"),
                          document_type=question.get("document_type"), issuer=question.get("issuer"),
-                         matter=question.get("matter"), entity=question.get("entity") or "gemeente")
+                         matter=question.get("matter"), entity=question.get("entity"),
+                         concerns=question.get("concerns"))
     except Exception:  # noqa: BLE001 - ids that do not exist here: the answer cannot be confirmed
         q = None
     if q is not None and head_ok:

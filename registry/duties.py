@@ -206,9 +206,13 @@ def period_report(reg: Any, grant: str, period: str, on: date | str | None = Non
 
 def annual_report(reg: Any, year: int, lang: str = "nl", as_of: date | str | None = None) -> dict[str, Any]:
     """The annual delegation report as plain data (the JSON form); `as_of` fixes duty statuses."""
-    if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 9998:
-        raise InputError(Text(f"verwacht een jaartal zoals 2025, gevonden '{year}'",
-                              f"expected a year such as 2025, found '{year}'"), parameter="year")
+    from delegations.converter import MAX_YEAR, MIN_YEAR
+
+    # The years a register date may have: periods, due dates and the look-ahead stay in the calendar.
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(Text(f"verwacht een jaartal van {MIN_YEAR} tot {MAX_YEAR} zoals 2025, gevonden '{year}'",
+                              f"expected a year from {MIN_YEAR} to {MAX_YEAR} such as 2025, found '{year}'"),
+                         parameter="year")
     return _reports().annual_report(reg, year, lang, day(as_of, "on") or date.today())
 
 

@@ -131,6 +131,7 @@ class LazyState(RegisterState):
             absences_by_person=_Index(lambda p: self._lazy["absence"].prefixed(p + "@")),
             conflicts_by_person=_Index(lambda p: self._lazy["conflict"].prefixed(p + "@")),
             substituted_by=_Index(self._substituted_by),
+            positions_by_kind=_Index(self._positions_of_kind),
         )
 
     def _hash(self, decision: str) -> str | None:
@@ -161,6 +162,12 @@ class LazyState(RegisterState):
                                  "json_extract(data, '$.position') = ?", (position,)).fetchall()
         found = [self._lazy["appointment"][key] for (key,) in rows]
         return sorted(found, key=lambda a: (a.from_, a.person))
+
+    def _positions_of_kind(self, kind: str) -> list[str]:
+        # Rare (replacements by law, who): a filtered scan of the positions is fine.
+        rows = self.conn.execute("SELECT key FROM entities WHERE kind = 'position' AND "
+                                 "json_extract(data, '$.kind') = ? ORDER BY key", (kind,)).fetchall()
+        return [key for (key,) in rows]
 
     def _substituted_by(self, position: str) -> list[str]:
         # Rare (only for an actor who is somebody's substitute): a filtered scan is fine.

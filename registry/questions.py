@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from delegations import model as m
 from delegations.answer import Question
 from delegations.converter import FormatProblem, parse_amount, parse_date
 from delegations.identifiers import identifier_problem, normalize, printable
@@ -110,28 +109,43 @@ def moment(value: str | date | datetime | None, parameter: str = "as_known_on") 
 def question(state: RegisterState, actor: str, power: str, on: date | str | None = None,
              amount_: Decimal | str | int | None = None, budget_key: str | None = None, unit: str | None = None,
              document_type: str | None = None, issuer: str | None = None, matter: str | None = None,
-             entity: str = "gemeente", actor_parameter: str = "actor") -> Question:
-    """A validated question; unknown ids are NotFoundError with the closest ids suggested."""
+             entity: str | None = None, actor_parameter: str = "actor", concerns: str | None = None) -> Question:
+    """A validated question; unknown ids are NotFoundError with the closest ids suggested. Organs,
+    entities and document types are those of the register's jurisdiction."""
     on = day(on, "on", exact=True) or date.today()
     value = amount(amount_)
+    cat = state.catalogue
     actor = normalize(actor) if isinstance(actor, str) else actor
-    if actor not in state.persons and actor not in state.positions and actor not in m.ORGANS:
-        known_id(actor, actor_parameter, [*state.persons, *state.positions, *m.ORGANS], "persoon, functie of orgaan",
+    if actor not in state.persons and actor not in state.positions and not cat.is_organ(actor):
+        known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], "persoon, functie of orgaan",
                  "person, position or organ")
-    power = known_id(power, "power", state.catalogue.powers, "bevoegdheid", "power")
+    power = known_id(power, "power", cat.powers, "bevoegdheid", "power")
     if unit is not None:
         unit = known_id(unit, "unit", state.units, "organisatie-eenheid", "unit")
     if document_type is not None:
-        document_type = known_id(document_type, "document_type", state.catalogue.document_types, "documenttype",
-                                 "document type")
+        document_type = known_id(document_type, "document_type", cat.document_types, "documenttype", "document type")
     if issuer is not None:
-        issuer = known_id(issuer, "issuer", m.ORGANS, "orgaan", "organ")
-    if entity not in m.ENTITIES:
-        known_id(entity, "entity", m.ENTITIES, "rechtspersoon", "legal entity")
+        issuer = known_id(issuer, "issuer", cat.organs, "orgaan", "organ")
+    if entity is not None:
+        entity = known_id(entity, "entity", cat.entities, "rechtspersoon", "legal entity")
+    if concerns is not None:
+        concerns = known_id(concerns, "concerns", state.persons, "persoon", "person")
+    entity = entity_of(cat, issuer, entity)
     budget_key = identifier(budget_key, "budget_key") if budget_key is not None else None
     matter = identifier(matter, "matter") if matter is not None else None
     return Question(actor=actor, power=power, on=on, amount=value, budget_key=budget_key, unit=unit,
-                    document_type=document_type, issuer=issuer, matter=matter, entity=entity)
+                    document_type=document_type, issuer=issuer, matter=matter, entity=entity, concerns=concerns)
+
+
+def entity_of(cat: Any, issuer: str | None, entity: str | None) -> str:
+    """The legal entity of a question: given, or implied by the issuer (a vast bureau letter is an
+    OCMW document), else the jurisdiction's default. Given and implied must agree."""
+    implied = cat.entities_of(issuer) if issuer is not None else ()
+    if entity is not None and implied and entity not in implied:
+        raise InputError(Text(f"documenten van {issuer} horen bij {', '.join(implied)}, niet bij {entity}",
+                              f"documents of {issuer} belong to {', '.join(implied)}, not to {entity}"),
+                         parameter="entity")
+    return entity or cat.implied_entity(issuer) or cat.book.default_entity
 
 
 def not_in_future(q: Question, today: date) -> None:

@@ -21,6 +21,7 @@ from delegations import model as m
 from delegations.answer import Answer, Question
 from delegations.converter import structure, unstructure
 from delegations.evaluate import check as evaluate
+from delegations.search import who_candidates
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
 from delegations.texts import Text
@@ -346,11 +347,13 @@ class Registry:
     @guarded
     def question(self, actor: str, power: str, on: date | str | None = None, amount: Decimal | str | int | None = None,
                  budget_key: str | None = None, unit: str | None = None, document_type: str | None = None,
-                 issuer: str | None = None, matter: str | None = None, entity: str = "gemeente",
-                 state: RegisterState | None = None, actor_parameter: str = "actor") -> Question:
-        """A validated question; unknown ids are NotFoundError with the closest ids suggested."""
+                 issuer: str | None = None, matter: str | None = None, entity: str | None = None,
+                 concerns: str | None = None, state: RegisterState | None = None,
+                 actor_parameter: str = "actor") -> Question:
+        """A validated question; unknown ids are NotFoundError with the closest ids suggested; the
+        entity, when not given, follows from the issuer (else the jurisdiction's default)."""
         return questions.question(state or self.state(), actor, power, on, amount, budget_key, unit, document_type,
-                                  issuer, matter, entity, actor_parameter)
+                                  issuer, matter, entity, actor_parameter, concerns)
 
     @guarded
     def check(self, actor: str, power: str, on: date | str | None = None, *, as_known_on: str | date | datetime | None = None,
@@ -415,18 +418,21 @@ class Registry:
             **scope: Any) -> list[Answer]:
         moment = questions.moment(as_known_on)
         state = self.state(moment)
-        base = self.question(next(iter(state.persons), "algemeen_directeur"), power, on, state=state, **scope)
+        if not state.persons:
+            return []
+        base = self.question(next(iter(state.persons)), power, on, state=state, **scope)
         answers = []
-        for person in sorted(_who_candidates(state, power)):
+        for person in sorted(who_candidates(state, base.power)):
             ans = self.ask(Question(person, base.power, base.on, base.amount, base.budget_key, base.unit,
-                                    base.document_type, base.issuer, base.matter, base.entity), state=state, moment=moment)
+                                    base.document_type, base.issuer, base.matter, base.entity, base.concerns),
+                           state=state, moment=moment)
             if ans.allowed:
                 answers.append(ans)
         return answers
 
     @guarded
     def check_signature(self, *, document_type: str, issuer: str, signer: str, cosigner: str,
-                        on: date | str | None = None, matter: str | None = None, entity: str = "gemeente",
+                        on: date | str | None = None, matter: str | None = None, entity: str | None = None,
                         as_known_on: str | date | datetime | None = None) -> SignatureAnswer:
         moment = questions.moment(as_known_on)
         state = self.state(moment)
@@ -702,21 +708,3 @@ def _confusables(f: m.RegisterFile, name: str, state: RegisterState) -> list[Val
         f"'{a}' looks like '{b}' (the same to the eye, other letters); check whether the same one is meant"))
         for a, b in confusable_pairs([ident for _p, ident in new], existing)]
 
-
-def _who_candidates(state: RegisterState, power: str) -> set[str]:
-    """Persons worth asking about: holders of positions that receive or hold the power, and their substitutes."""
-    from delegations.catalogue import power_covers
-
-    principals: set[str] = set()
-    for g, _d in state.grants.values():
-        if any(power_covers(x, power) for x in g.powers):
-            principals.add(g.to)
-    for holder, entries in state.catalogue.holdings.items():
-        if any(any(power_covers(x, power) for x in h.powers) for _r, h in entries):
-            principals.add(holder)
-    positions = {p for p in principals if p in state.positions}
-    positions |= {p.id for p in state.positions.values() if p.kind in principals}
-    positions |= {s for p in list(positions) for s in state.positions[p].substitutes}
-    persons = {p for p in principals if p in state.persons}
-    persons |= {a.person for p in positions for a in state.appointments_by_position.get(p, ())}
-    return persons

@@ -25,20 +25,6 @@ from delegations.state import RegisterState
 from delegations.texts import nl_amount
 
 FORMAT = "delegaties-rapport/1"
-ORGAN_NAMES = {
-    "gemeenteraad": ("Gemeenteraad", "Municipal council"),
-    "ocmw_raad": ("Raad voor maatschappelijk welzijn", "Social welfare council"),
-    "college": ("College van burgemeester en schepenen", "Board of mayor and aldermen"),
-    "vast_bureau": ("Vast bureau", "Permanent bureau"),
-    "bcsd": ("Bijzonder comité voor de sociale dienst", "Special committee for social services"),
-    "burgemeester": ("Burgemeester", "Mayor"),
-    "voorzitter_gemeenteraad": ("Voorzitter van de gemeenteraad", "Chair of the municipal council"),
-    "voorzitter_ocmw_raad": ("Voorzitter van de raad voor maatschappelijk welzijn", "Chair of the social welfare council"),
-    "voorzitter_vast_bureau": ("Voorzitter van het vast bureau", "Chair of the permanent bureau"),
-    "algemeen_directeur": ("Algemeen directeur", "Chief executive (algemeen directeur)"),
-    "adjunct_algemeen_directeur": ("Adjunct-algemeen directeur", "Deputy chief executive"),
-    "financieel_directeur": ("Financieel directeur", "Financial director"),
-}
 LABELS = {
     "month": ("maandelijks", "monthly"), "quarter": ("per kwartaal", "quarterly"), "half_year": ("per halfjaar", "half-yearly"),
     "year": ("jaarlijks", "yearly"), "act": ("per handeling", "per act"), "notify": ("kennisgeving", "notice"),
@@ -108,13 +94,14 @@ def md_data(value: Any) -> Any:
 
 
 def principal(state: RegisterState, ident: str, lang: str) -> dict[str, str]:
-    if ident in ORGAN_NAMES:
-        return {"id": ident, "name": ORGAN_NAMES[ident][1 if lang == "en" else 0], "kind": "organ"}
+    organ = state.catalogue.organ_name(ident, lang)  # organ names come from the jurisdiction's rulebook
+    if organ is not None:
+        return {"id": ident, "name": organ, "kind": "organ"}
     if ident in state.positions:
         return {"id": ident, "name": state.positions[ident].name, "kind": "position"}
     if ident in state.persons:
         return {"id": ident, "name": state.persons[ident].name, "kind": "person"}
-    return {"id": ident, "name": ident, "kind": "organ" if ident in m.ORGANS else "position"}
+    return {"id": ident, "name": ident, "kind": "position"}
 
 
 # -- SQL aggregation ------------------------------------------------------------------------
@@ -226,7 +213,7 @@ def _revocation(rev: m.Revocation | None) -> dict[str, Any] | None:
 def _positions_of(state: RegisterState, to: str) -> list[str]:
     if to in state.positions:
         return [to]
-    if to in m.INDIVIDUAL_ORGANS:
+    if state.catalogue.is_organ(to) and not state.catalogue.is_collegial(to):
         return sorted(p.id for p in state.positions.values() if p.kind == to)
     return []
 
@@ -439,17 +426,20 @@ def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tu
                                 f"{gid}: ends on {pd.long_date(end, 'en')}, within 90 days after the year",
                                 until=end.isoformat()))
         rule = rule_of.get(gid)
-        if rule is not None and rule.notify:
+        # The council(s) to inform come from the duties the rule demands (one per legal entity of the act).
+        notified = [s.to for s in pd.duty_specs(state, state.grants[gid][0], d) if s.every == pd.NOTIFY] \
+            if rule is not None else []
+        for council in notified:
             # The notice may have been given in an earlier year.
-            notice = done.get((gid, pd.NOTIFY, rule.notify))
+            notice = done.get((gid, pd.NOTIFY, council))
             done_on = notice[0] if notice else None
-            organ = principal(state, rule.notify, lang)["name"]
+            organ = principal(state, council, lang)["name"]
             state_nl = f"meegedeeld op {pd.long_date(done_on)}" if done_on else "nog geen kennisgeving geregistreerd"
             state_en = f"notified on {pd.long_date(done_on, 'en')}" if done_on else "no notice recorded yet"
             out.append(_finding("NOTIFY_COUNCIL", gid, did, lang,
                                 f"{gid}: delegatie op grond van {rule.id} moet meegedeeld worden aan {organ.lower()}; {state_nl}",
                                 f"{gid}: delegation under {rule.id} must be notified to the {organ.lower()}; {state_en}",
-                                rule=rule.id, to=rule.notify, done_on=done_on))
+                                rule=rule.id, to=council, done_on=done_on))
     return out
 
 
@@ -481,7 +471,7 @@ def _tree(state: RegisterState, entries: list[dict[str, Any]], lang: str) -> lis
                 "uses": e["uses"], "amount": e["amount"],
                 "children": [node(c) for c in sorted(children[gid]) if c not in seen]}
 
-    order = {o: i for i, o in enumerate(m.ORGANS)}
+    order = {o: i for i, o in enumerate(state.catalogue.organs)}
     out = [{"principal": principal(state, root, lang), "grants": [node(g) for g in sorted(gids)]}
            for root, gids in sorted(roots.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
     # Grants whose parents form a cycle are reached from no root; they still belong in the picture.
@@ -497,7 +487,7 @@ def _parent(state: RegisterState, gid: str, by_id: dict[str, dict], received: di
         return g.under if g.under in by_id and g.under != gid else None
     receivers = {d.by}
     kind = state.kind_of(d.by)
-    if kind in m.ORGANS:
+    if kind is not None and state.catalogue.is_organ(kind):
         receivers.add(kind)
     receivers |= set(_positions_of(state, d.by))
     for who in sorted(receivers):

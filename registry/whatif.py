@@ -235,13 +235,14 @@ def questions(before: RegisterState, after: RegisterState, where: Impact | None 
     out: set[tuple[str, str, str]] = set()
     if where is not None and where.persons is not None:
         for person, mine in where.persons.items():
-            pairs = mine if mine is not None else [(p, e) for p in powers for e in m.ENTITIES]
+            entities = sorted({e for s in (before, after) for e in s.catalogue.entities})
+            pairs = mine if mine is not None else [(p, e) for p in powers for e in entities]
             out.update((person, p, e) for p, e in pairs)
         return sorted(out)
     for s in (before, after):
         for power in powers:
             for person in candidates(s, power):
-                out.update((person, power, e) for e in m.ENTITIES)
+                out.update((person, power, e) for e in s.catalogue.entities)
     return sorted(out)
 
 

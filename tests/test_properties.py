@@ -222,7 +222,10 @@ def _outside_validity(on: date, capacity: str, substitute: bool, data) -> None:
         assert answer.reasons and not answer.chains
     elif substitute:
         assert answer.chains[0][-1].to_dict({})["step"] == "substitution"
-        assert [x.code for x in answer.conditions] == ["NOTIFY_ABSENT_HOLDER"]
+        # the substitute informs the absent holder; the commitment needs the financieel directeur's
+        # visum (DLB-177), since this register records no visum regulation that exempts it
+        assert [x.code for x in answer.conditions] == ["NOTIFY_ABSENT_HOLDER", "VISUM_REQUIRED"]
+        assert answer.conditions[1].rule == "DLB-177"
     else:
         assert answer.chains[0][-1].to_dict({})["step"] == ("acting" if capacity == "acting" else "appointment")
 

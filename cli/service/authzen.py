@@ -25,7 +25,7 @@ from .native import READER, spec
 from .problems import ServiceProblem, json_response, language
 
 RESOURCE_KEYS = ("document_type", "issuer", "budget_key", "unit", "entity")
-CONTEXT_KEYS = ("on", "amount", "matter", "as_known_on")
+CONTEXT_KEYS = ("on", "amount", "matter", "concerns", "as_known_on")
 SEMANTICS = ("execute_all", "deny_on_first_deny", "permit_on_first_permit")
 
 

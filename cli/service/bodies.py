@@ -61,12 +61,13 @@ class ScopeBody:
     document_type: str | None = None
     issuer: str | None = None
     matter: str | None = None
-    entity: str = "gemeente"
+    concerns: str | None = None  # the person the act is about (e.g. the staff member whose leave is approved)
+    entity: str | None = None  # default: implied by the issuer, else the jurisdiction's default
 
     def scope(self) -> dict[str, Any]:
         return {"amount": None if self.amount is None else str(self.amount), "budget_key": self.budget_key,
                 "unit": self.unit, "document_type": self.document_type, "issuer": self.issuer, "matter": self.matter,
-                "entity": self.entity}
+                "entity": self.entity, "concerns": self.concerns}
 
 
 @frozen
@@ -89,7 +90,7 @@ class SignatureBody:
     on: str | None = None
     as_known_on: str | None = None
     matter: str | None = None
-    entity: str = "gemeente"
+    entity: str | None = None
 
 
 @frozen
@@ -156,6 +157,7 @@ class QuestionDoc:
     issuer: str | None
     matter: str | None
     entity: str
+    concerns: str | None = None  # present only when the question names the person concerned
 
 
 @frozen
@@ -179,7 +181,10 @@ class UseDoc(AnswerDoc):
     """The answer of `check --record REF [--attest] --json`: `recorded` is the reference, or null if refused."""
 
     recorded: str | None = None
+    replayed: bool = False  # the reference was recorded before with the same content (HTTP 200)
+    jti: str | None = None
     attestation: str | None = None
+    note: str | None = None  # e.g. on a replay: today's answer would differ from the recorded one
 
 
 @frozen

@@ -153,7 +153,7 @@ _MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": 
 @get("/v1/report", opt=READER, sync_to_thread=True, media_type="application/json",
      responses=spec(dict, "the report: JSON, CSV, HTML or Markdown as `format` says"),
      summary="The annual delegation report (`delegaties report --year`), or a periodic report with `grant` and `period`")
-def report(request: Request, year: int | None = Parameter(default=None, ge=1900, le=9998),
+def report(request: Request, year: int | None = Parameter(default=None, ge=1800, le=2999),
            format: str = Parameter(default="json", pattern="^(json|csv|html|md)$"),  # noqa: A002 - the CLI's name
            on: str | None = None, grant: str | None = None, period: str | None = None) -> Response:
     lang = language(request)

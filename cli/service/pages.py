@@ -20,7 +20,6 @@ from litestar.params import Body
 from litestar.response import Redirect
 
 from cli.render import CAPACITY, EVERY, amount, limits_lines, step_line
-from delegations import model as m
 from registry.errors import RegistryError
 
 from .auth import COOKIE, resolve
@@ -102,8 +101,8 @@ def _choices(reg) -> dict[str, Any]:
     state = reg.state()
     return {"persons": sorted((p.id, p.name) for p in state.persons.values()),
             "powers": sorted((p.id, p.name) for p in state.catalogue.powers.values()),
-            "document_types": sorted(state.catalogue.document_types), "issuers": list(m.ORGANS),
-            "units": sorted((u.id, u.name) for u in state.units.values()), "entities": list(m.ENTITIES),
+            "document_types": sorted(state.catalogue.document_types), "issuers": sorted(state.catalogue.organs),
+            "units": sorted((u.id, u.name) for u in state.units.values()), "entities": sorted(state.catalogue.entities),
             "names": {p.id: p.name for p in state.persons.values()}}
 
 
