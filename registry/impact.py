@@ -44,6 +44,23 @@ class Impact:
         return any(a <= day <= b for a, b in self.windows)
 
 
+def legal_substitutes(state: RegisterState) -> dict[str, set[str]]:
+    """position -> the positions a rule of law lets replace its holder (the adjunct for the
+    algemeen directeur), whatever master data says: the reach of the chain search's substitutions."""
+    cat = state.catalogue
+    out: dict[str, set[str]] = defaultdict(set)
+    kinds = {pid: cat.kinds_of(p.kind) | frozenset(cat.book.offices_of(p.kind)) for pid, p in state.positions.items()}
+    for rule in cat.substitutions:
+        spec = rule.substitution
+        if spec is None:
+            continue
+        by = {pid for pid, k in kinds.items() if k & set(spec.by)}
+        for pid, p in state.positions.items():
+            if cat.kinds_of(p.kind) & set(spec.for_):
+                out[pid] |= by - {pid}
+    return out
+
+
 def changed(before: RegisterState, after: RegisterState) -> dict[str, dict[str, tuple[Any, Any]]]:
     """kind -> key -> (old, new) for every entity whose content differs (None: absent). States
     built on one another share unchanged entities, so most comparisons are an identity test."""
@@ -137,6 +154,8 @@ class _Reach:
                 self.substitutes[p.id].update(p.substitutes)
             for a in s.appointments.values():
                 self.holders[a.position].add(a.person)
+            for target, subs in legal_substitutes(s).items():
+                self.substitutes[target].update(subs)
 
     def expand(self, powers: set[str], entities: set[str]) -> Pairs:
         return frozenset((p, e) for p in self.powers if any(power_covers(x, p) for x in powers) for e in entities)

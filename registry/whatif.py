@@ -31,7 +31,7 @@ from delegations.state import RegisterState
 from delegations.texts import Text
 
 from .errors import InputError
-from .impact import Impact, impact
+from .impact import Impact, impact, legal_substitutes
 
 if TYPE_CHECKING:
     from delegations.validate import ValidationFinding
@@ -257,6 +257,8 @@ def candidates(state: RegisterState, power: str) -> set[str]:
     positions = {p for p in principals if p in state.positions}
     positions |= {p.id for p in state.positions.values() if p.kind in principals}
     positions |= {s for p in list(positions) for s in state.positions[p].substitutes}
+    by_law = legal_substitutes(state)
+    positions |= {s for p in list(positions) for s in by_law.get(p, ())}
     persons = {p for p in principals if p in state.persons}
     persons |= {a.person for p in positions for a in state.appointments_by_position.get(p, ()) if a.person in state.persons}
     return persons

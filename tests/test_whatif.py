@@ -53,7 +53,8 @@ def authority(reg: Registry, person: str, power: str, on: date, entity: str) -> 
         return None
     d = a.to_dict()
     # Two appointments to the same position give the same chain twice: that is no other authority.
-    chains = sorted({tuple((s["step"], s.get("rule") or s.get("grant") or s.get("position"), s.get("for")) for s in c)
+    # A step is named by the grant it follows, else the rule or position (grant steps cite their rule too).
+    chains = sorted({tuple((s["step"], s.get("grant") or s.get("rule") or s.get("position"), s.get("for")) for s in c)
                      for c in d["chains"]})
     return (json.dumps(d["effective_limits"], sort_keys=True), sorted((c["code"], c.get("grant")) for c in d["conditions"]),
             chains, d["signature_mention"], json.dumps(d["reporting"], sort_keys=True))
