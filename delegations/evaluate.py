@@ -111,7 +111,7 @@ def compiled_heads(state: RegisterState, principal: str, power: str, entity: str
     if found is None:
         found = state.cache.heads[key] = [
             compile_chain(state, f.steps, f.window, power, entity)
-            for f in search.sources(state, principal, power, entity, frozenset(), 0, r.ALWAYS, True)[:MAX_CANDIDATES]]
+            for f in search.sources(state, principal, power, entity, frozenset(), 0, r.ALWAYS, True, limit=MAX_CANDIDATES)]
     return found
 
 
@@ -123,7 +123,7 @@ def unpruned(state: RegisterState, q: Question) -> list[Candidate]:
     if found is None:
         found = []
         for f in search.candidate_chains(state, q.actor, q.power, q.entity, prune=False,  # type: ignore[arg-type]
-                                         any_entity=True)[:EXPLAIN]:
+                                         any_entity=True, limit=EXPLAIN):
             head, tail = _split(f.steps)
             cc = compile_chain(state, head, f.window, q.power, q.entity)  # type: ignore[arg-type]
             covers = all(q.entity in s.decision.entities for s in cc.grants)

@@ -9,6 +9,8 @@ steps are in force (`rules.grant_window`) and is dropped as soon as that period 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import model as m
@@ -84,12 +86,19 @@ def _designation(state: RegisterState, target: str) -> m.Rule | None:
 
 
 def sources(state: RegisterState, principal: str, power: str, entity: str, seen: frozenset[str], depth: int,
-            window: r.Window, prune: bool, any_entity: bool = False) -> list[Found]:
-    """Every chain from the law down to `principal` (law step and grants)."""
+            window: r.Window, prune: bool, any_entity: bool = False, limit: int = MAX_CANDIDATES) -> list[Found]:
+    """The first `limit` chains from the law down to `principal` (law step and grants), in the
+    order of a full enumeration. The search stops there: without pruning, across many terms,
+    subdelegations join every grant their delegator ever received, and a full enumeration before
+    cutting cost seconds for one question."""
+    return list(islice(_sources(state, principal, power, entity, seen, depth, window, prune, any_entity), limit))
+
+
+def _sources(state: RegisterState, principal: str, power: str, entity: str, seen: frozenset[str], depth: int,
+             window: r.Window, prune: bool, any_entity: bool) -> Iterator[Found]:
     if depth > MAX_DEPTH:
-        return []
+        return
     cat = state.catalogue
-    out: list[Found] = []
     own = state.kind_of(principal)
     for p in state.offices(principal):
         office = own if p not in (principal, own) else None
@@ -101,50 +110,50 @@ def sources(state: RegisterState, principal: str, power: str, entity: str, seen:
                 w = window
             law = shared(state, ("law", src.rule.id, p, src.holding, office),
                          lambda: LawStep(src.rule, src.holding, p, src.basis, office))  # noqa: B023
-            out.append(Found((law,), w))
+            yield Found((law,), w)
         for g, d in state.grants_to.get(p, ()):
             if g.id in seen or not any(power_covers(x, power) for x in g.powers):
                 continue
             if entity in d.entities or any_entity:
-                out += through(state, g, d, power, entity, seen, depth, window, prune, any_entity)
-    return out
+                yield from _through(state, g, d, power, entity, seen, depth, window, prune, any_entity)
 
 
-def through(state: RegisterState, g: m.Grant, d: m.Decision, power: str, entity: str, seen: frozenset[str],
-            depth: int, window: r.Window, prune: bool, any_entity: bool) -> list[Found]:
+def _through(state: RegisterState, g: m.Grant, d: m.Decision, power: str, entity: str, seen: frozenset[str],
+             depth: int, window: r.Window, prune: bool, any_entity: bool) -> Iterator[Found]:
     """Every chain that ends with grant `g`."""
     own = r.grant_window(state, g, d)
     narrowed = r.meet(window, own) if own is not None else None
     if narrowed is None:
         if prune:
-            return []
+            return
         narrowed = window
     seen = seen | {g.id}
     if g.under is not None:
         parent = state.grants.get(g.under)
         if parent is None or parent[0].id in seen:
-            return []
-        heads = through(state, parent[0], parent[1], power, entity, seen, depth + 1, narrowed, prune, any_entity)
+            return
+        heads = _through(state, parent[0], parent[1], power, entity, seen, depth + 1, narrowed, prune, any_entity)
     else:
-        heads = sources(state, d.by, power, entity, seen, depth + 1, narrowed, prune, any_entity)
+        heads = _sources(state, d.by, power, entity, seen, depth + 1, narrowed, prune, any_entity)
     step = shared(state, ("grant", g.id), lambda: GrantStep(g, d))
-    return [Found((*h.steps, step), h.window) for h in heads]
+    for h in heads:
+        yield Found((*h.steps, step), h.window)
 
 
 def candidate_chains(state: RegisterState, actor: str, power: str, entity: str, prune: bool = True,
-                     any_entity: bool = False) -> list[Found]:
-    """Every chain from a holder by law to the actor, with the period in which it can hold.
+                     any_entity: bool = False, limit: int = MAX_CANDIDATES) -> list[Found]:
+    """The first `limit` chains from a holder by law to the actor, with the period in which each
+    can hold.
 
     With `prune`, a chain whose steps are never in force at the same time is dropped while
     searching: across many terms of office, subdelegations without `under` would otherwise join
     every grant their delegator ever received and multiply at every level."""
-    chains: list[Found] = []
-    for t in tails(state, actor):
-        for h in sources(state, t.principal, power, entity, frozenset(), 0, t.window, prune, any_entity):
-            chains.append(Found(h.steps + t.steps, h.window))
-            if len(chains) >= MAX_CANDIDATES:
-                return chains
-    return chains
+    def every() -> Iterator[Found]:
+        for t in tails(state, actor):
+            for h in _sources(state, t.principal, power, entity, frozenset(), 0, t.window, prune, any_entity):
+                yield Found(h.steps + t.steps, h.window)
+
+    return list(islice(every(), limit))
 
 
 def who_candidates(state: RegisterState, power: str) -> set[str]:
