@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from delegations.texts import tr
+
 from .options import (
     EXIT_INPUT,
     EXIT_INTEGRITY,
@@ -78,7 +80,7 @@ def init(args: argparse.Namespace) -> int:
     from registry import Registry
 
     reg = Registry.init(args.db, mode=0o640 if args.group_readable else 0o600, wait=args.wait)
-    out(args, {"created": str(reg.path)}, say(args, f"Leeg register aangemaakt: {reg.path}", f"Empty register created: {reg.path}"))
+    out(args, {"created": str(reg.path)}, say(args, tr("Empty register created: {path}", path=reg.path)))
     return EXIT_OK
 
 
@@ -102,8 +104,7 @@ def validate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             findings = Registry.init(Path(tmp) / "leeg.db").validate(*args.files)
     errors = [f for f in findings if f.severity == "error"]
-    summary = say(args, f"{len(errors)} fout(en), {len(findings) - len(errors)} waarschuwing(en)",
-                  f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    summary = say(args, tr("{count} error(s), {value} warning(s)", count=len(errors), value=len(findings) - len(errors)))
     out(args, {"valid": not errors, "findings": [f.to_dict(args.lang) for f in findings]},
         (_findings_text(args, findings) + "\n" if findings else "") + summary)
     return EXIT_INPUT if errors else EXIT_OK
@@ -114,9 +115,7 @@ def import_(args: argparse.Namespace) -> int:
 
     reg, result = Registry.import_files(args.db, *args.files, wait=args.wait, assertions=args.assertions)
     seq, head = reg.head
-    text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
-               f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "
-               f"{result.unchanged} unchanged (register seq {seq}, {head})")
+    text = say(args, tr("Imported: {added} new, {changed} changed, {unchanged} unchanged (register seq {seq}, {head})", added=result.added, changed=result.changed, unchanged=result.unchanged, seq=seq, head=head))
     if result.findings:
         text = _findings_text(args, result.findings) + "\n" + text
     out(args, {**result.to_dict(args.lang), "register": {"seq": seq, "head": head}}, text)
@@ -152,29 +151,26 @@ def check(args: argparse.Namespace) -> int:
         if args.attest:
             data["attestation"] = token = reg.attest(answer)
             data["jti"] = reg.last_jti
-            extra = "\n" + say(args, "Attest:", "Attestation:") + "\n" + token
+            extra = "\n" + say(args, tr("Attestation:")) + "\n" + token
         out(args, data, answer_text(data, args.lang, _names(reg)) + extra)
         return EXIT_OK if answer.allowed else EXIT_REFUSED
     if args.as_known_on:
-        from delegations.texts import Text
         from registry.errors import InputError
 
-        raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
+        raise InputError(tr("--record cannot be combined with --as-known-on"))
     reg = open_registry(args, lazy=True)
     q = reg.question(args.actor, args.power, args.on, **scope_of(args))
     result = reg.exercise(q, args.record, attest=args.attest)
     data = result.to_dict(args.lang)
     text = answer_text(data, args.lang, _names(reg))
     if result.replayed:
-        text += "\n" + say(args, f"Uitoefening stond al vastgelegd onder referentie {shown(result.reference)}.",
-                           f"Use was already recorded as {shown(result.reference)}.")
+        text += "\n" + say(args, tr("Use was already recorded as {shown}.", shown=shown(result.reference)))
     elif result.recorded:
-        text += "\n" + say(args, f"Uitoefening vastgelegd onder referentie {shown(result.reference)}.",
-                           f"Use recorded as {shown(result.reference)}.")
+        text += "\n" + say(args, tr("Use recorded as {shown}.", shown=shown(result.reference)))
     if result.note is not None:
         text += "\n" + result.note(args.lang)
     if result.token:
-        text += "\n" + say(args, "Attest:", "Attestation:") + "\n" + result.token
+        text += "\n" + say(args, tr("Attestation:")) + "\n" + result.token
     out(args, data, text)
     return EXIT_OK if result.answer.allowed else EXIT_REFUSED
 
@@ -190,7 +186,7 @@ def check_signature(args: argparse.Namespace) -> int:
     lines = [say(args, "TOEGESTAAN: dit paar mag het document ondertekenen" if result.allowed else
                  "GEWEIGERD: dit paar mag het document niet ondertekenen",
                  "ALLOWED: this pair may sign the document" if result.allowed else "REFUSED: this pair may not sign the document")]
-    for label, part in ((say(args, "Ondertekenaar", "Signer"), data["signer"]), (say(args, "Medeondertekenaar", "Co-signer"), data["cosigner"])):
+    for label, part in ((say(args, tr("Signer")), data["signer"]), (say(args, tr("Co-signer")), data["cosigner"])):
         lines.append(f"--- {label} ---")
         lines.append(answer_text(part, args.lang, _names(reg)))
     for r in data["reasons"]:
@@ -206,8 +202,7 @@ def who(args: argparse.Namespace) -> int:
     answers = reg.who(args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
     data = [a.to_dict(args.lang) for a in answers]
     names = _names(reg)
-    text = "\n\n".join(answer_text(d, args.lang, names) for d in data) or say(
-        args, "Niemand heeft deze bevoegdheid op die datum.", "Nobody holds this power on that date.")
+    text = "\n\n".join(answer_text(d, args.lang, names) for d in data) or say(args, tr("Nobody holds this power on that date."))
     out(args, {"power": args.power, "persons": [d["question"]["actor"] for d in data], "answers": data}, text)
     return EXIT_OK
 
@@ -216,11 +211,10 @@ def revoke(args: argparse.Namespace) -> int:
     reg = open_registry(args)
     ev = reg.revoke(args.target, args.from_, args.by, args.reason)
     if ev is None:
-        out(args, {"recorded": False}, say(args, "Deze intrekking stond al in het register.", "This revocation was already recorded."))
+        out(args, {"recorded": False}, say(args, tr("This revocation was already recorded.")))
     else:
         out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash},
-            say(args, f"Intrekking van {args.target} vanaf {args.from_} vastgelegd (seq {ev.seq}).",
-                f"Revocation of {args.target} from {args.from_} recorded (seq {ev.seq})."))
+            say(args, tr("Revocation of {target} from {from_} recorded (seq {seq}).", target=args.target, from_=args.from_, seq=ev.seq)))
     return EXIT_OK
 
 
@@ -237,12 +231,12 @@ def list_(args: argparse.Namespace) -> int:
     lines = []
     for d in items:
         until = d["effective_until"] or "..."
-        rev = say(args, f", ingetrokken vanaf {d['revoked_from']}", f", revoked from {d['revoked_from']}") if d["revoked_from"] else ""
+        rev = say(args, tr(", revoked from {revoked_from}", revoked_from=d['revoked_from'])) if d["revoked_from"] else ""
         lines.append(f"{d['id']}  {d['effective_from']} - {until}  {d['by']}  [{d['legal_basis']}]  {shown(d['title'])}{rev}")
         for g in d["grants"]:
-            grev = say(args, f" (ingetrokken vanaf {g['revoked_from']})", f" (revoked from {g['revoked_from']})") if g["revoked_from"] else ""
+            grev = say(args, tr(" (revoked from {revoked_from})", revoked_from=g['revoked_from'])) if g["revoked_from"] else ""
             lines.append(f"    {g['id']} -> {g['to']}: {', '.join(g['powers'])}{grev}")
-    out(args, items, "\n".join(lines) or say(args, "Geen besluiten.", "No decisions."))
+    out(args, items, "\n".join(lines) or say(args, tr("No decisions.")))
     return EXIT_OK
 
 
@@ -280,13 +274,12 @@ def fsck(args: argparse.Namespace) -> int:
     seq, head = reg.head
     if problems:
         out(args, {"ok": False, "problems": [p(args.lang) for p in problems]},
-            say(args, "INTEGRITEITSFOUT: ", "INTEGRITY FAILURE: ") + "\n".join(p(args.lang) for p in problems))
+            say(args, tr("INTEGRITY FAILURE: ")) + "\n".join(p(args.lang) for p in problems))
         return EXIT_INTEGRITY
     points = len(args.expect) + len(args.checkpoint)
-    also = say(args, f"; bevat de {points} gepubliceerde punt(en)", f"; contains the {points} published point(s)") if points else ""
+    also = say(args, tr("; contains the {points} published point(s)", points=points)) if points else ""
     out(args, {"ok": True, "seq": seq, "head": head, "points": points},
-        say(args, f"In orde: {seq} gebeurtenissen, keten, projecties en schema kloppen{also} (head {head}).",
-            f"OK: {seq} events, chain, projections and schema verify{also} (head {head})."))
+        say(args, tr("OK: {seq} events, chain, projections and schema verify{also} (head {head}).", seq=seq, also=also, head=head)))
     return EXIT_OK
 
 

@@ -9,6 +9,8 @@ import re
 import sys
 from typing import Any
 
+from delegations.texts import tr
+
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
 
 # library parameter -> option of the command line (errors name parameters; we show our flags)
@@ -47,7 +49,6 @@ def common(parser: argparse.ArgumentParser, suppress: bool) -> None:
 def resolve_register(args: argparse.Namespace) -> None:
     """`--data-dir DIR --administration ID` names the register DIR/ID.db for every command but
     `serve`, which serves the whole directory."""
-    from delegations.texts import Text
     from registry.errors import InputError
 
     if not getattr(args, "data_dir", None) or args.command == "serve":
@@ -57,10 +58,9 @@ def resolve_register(args: argparse.Namespace) -> None:
     from registry.tokens import ADMINISTRATION_ID
 
     if args.db:
-        raise InputError(Text("kies --db of --data-dir, niet beide", "choose --db or --data-dir, not both"))
+        raise InputError(tr("choose --db or --data-dir, not both"))
     if not args.administration or not ADMINISTRATION_ID.fullmatch(args.administration):
-        raise InputError(Text("--data-dir vraagt --administration ID (letters, cijfers, - en _)",
-                              "--data-dir needs --administration ID (letters, digits, - and _)"))
+        raise InputError(tr("--data-dir needs --administration ID (letters, digits, - and _)"))
     args.db = str(Path(args.data_dir) / f"{args.administration}.db")
 
 
@@ -124,7 +124,6 @@ def open_registry(args: argparse.Namespace, create: bool = False, lazy: bool = F
 
 def read_bounded(stream: Any, limit: int, what: str) -> bytes:
     """At most `limit` bytes from a binary stream; InputError when there is more."""
-    from delegations.texts import Text
     from registry.errors import InputError
 
     chunks, size = [], 0
@@ -136,8 +135,7 @@ def read_bounded(stream: Any, limit: int, what: str) -> bytes:
         size += len(chunk)
     data = (b"" if not chunks or isinstance(chunks[0], bytes) else "").join(chunks)
     if len(data) > limit:
-        raise InputError(Text(f"{what}: meer dan {limit} bytes; dat is geen attest of sleutelbundel",
-                              f"{what}: more than {limit} bytes; that is not an attestation or key set"))
+        raise InputError(tr("{what}: more than {limit} bytes; that is not an attestation or key set", what=what, limit=limit))
     return data
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from delegations.texts import tr
+
 from .options import EXIT_OK, open_registry, out, say, shown
 
 FORMATS = ("html", "md", "json", "csv")
@@ -50,22 +52,17 @@ def duties(args: argparse.Namespace) -> int:
         missing = [o for o, v in (("--grant", args.grant), ("--period", args.period), ("--on", args.on), ("--ref", args.ref))
                    if not v]
         if missing:
-            raise _input_error(f"duties done: ontbrekende optie(s) {', '.join(missing)}",
-                               f"duties done: missing option(s) {', '.join(missing)}")
+            raise _input_error(tr("duties done: missing option(s) {join}", join=', '.join(missing)))
         ev = reg.duty_done(args.grant, args.period, args.on, args.ref, to=args.to)
         if ev is None:
-            out(args, {"recorded": False}, say(args, "Deze rapportering stond al in het register.",
-                                               "This report was already recorded."))
+            out(args, {"recorded": False}, say(args, tr("This report was already recorded.")))
         else:
             d = ev.data
             out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash, **d},
-                say(args, f"Rapportering {d['grant']} {d['period']} aan {d['to']} vastgelegd op {long_date(d['on'])} "
-                    f"({shown(d['reference'])}; seq {ev.seq}).",
-                    f"Report {d['grant']} {d['period']} to {d['to']} recorded as done on {long_date(d['on'], 'en')} "
-                    f"({shown(d['reference'])}; seq {ev.seq})."))
+                say(args, tr("Report {grant} {period} to {to} recorded as done on {long_date} ({shown}; seq {seq}).", grant=d['grant'], period=d['period'], to=d['to'], long_date=long_date(d['on'], 'en'), shown=shown(d['reference']), seq=ev.seq, long_date2=long_date(d['on']))))
         return EXIT_OK
     if args.period or args.ref or args.to:
-        raise _input_error("--period, --ref en --to horen bij 'duties done'", "--period, --ref and --to belong to 'duties done'")
+        raise _input_error(tr("--period, --ref and --to belong to 'duties done'"))
     items = reg.duties(on=args.on, grant=args.grant)
     if args.status:
         items = [x for x in items if x["status"] == args.status]
@@ -73,23 +70,21 @@ def duties(args: argparse.Namespace) -> int:
     for x in items:
         done = ""
         if x["done_on"]:
-            late = say(args, ", te laat", ", late") if x["late"] else ""
-            done = say(args, f" - gedaan op {long_date(x['done_on'])} ({shown(x['reference'])}{late})",
-                       f" - done on {long_date(x['done_on'], 'en')} ({shown(x['reference'])}{late})")
+            late = say(args, tr(", late")) if x["late"] else ""
+            done = say(args, tr(" - done on {long_date} ({shown}{late})", long_date=long_date(x['done_on'], 'en'), shown=shown(x['reference']), late=late, long_date2=long_date(x['done_on'])))
         lines.append(f"{label(x['status'], lang):<14} {x['grant']:<20} {x['period']:<12} -> {x['to']:<14} "
-                     + say(args, "uiterlijk ", "due ") + long_date(x["due"], lang) + f" ({label(x['every'], lang)}){done}")
+                     + say(args, tr("due ")) + long_date(x["due"], lang) + f" ({label(x['every'], lang)}){done}")
     out(args, {"on": args.on, "duties": items},
-        "\n".join(lines) or say(args, "Geen rapporteringsplichten.", "No reporting duties."))
+        "\n".join(lines) or say(args, tr("No reporting duties.")))
     return EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.out) or ("json" if args.json else "md")
     if args.year is not None and (args.grant or args.period):
-        raise _input_error("kies --year (jaarrapport) of --grant met --period (rapportering), niet beide",
-                           "choose --year (annual report) or --grant with --period (periodic report), not both")
+        raise _input_error(tr("choose --year (annual report) or --grant with --period (periodic report), not both"))
     if args.year is None and not (args.grant and args.period):
-        raise _input_error("report: geef --year JJJJ, of --grant en --period", "report: give --year YYYY, or --grant and --period")
+        raise _input_error(tr("report: give --year YYYY, or --grant and --period"))
     reg = open_registry(args, readonly=True)
     if args.year is not None:
         data = reg.annual_report(args.year, args.lang, as_of=args.on)
@@ -98,7 +93,7 @@ def report(args: argparse.Namespace) -> int:
     if args.out:
         path = reg.write_report(data, fmt, args.lang, args.out, force=args.force)
         out(args, {"written": str(path), "format": fmt},
-            say(args, f"Rapport ({fmt}) geschreven naar {path}", f"Report ({fmt}) written to {path}"))
+            say(args, tr("Report ({fmt}) written to {path}", fmt=fmt, path=path)))
     else:
         sys.stdout.write(reg.render_report(data, fmt, args.lang))
     return EXIT_OK

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from delegations.texts import tr
+
 from .options import EXIT_OK, out, say
 
 
@@ -74,17 +76,15 @@ def tokens(args: argparse.Namespace) -> int:
             out(args, {**issued.record.to_dict(), "token": issued.token})
         else:
             r = issued.record
-            print(say(args, f"Token {r.id} voor {r.administration}, rol {r.role}; het wordt maar één keer getoond "
-                      "(alleen een hash wordt bewaard):", f"Token {r.id} for {r.administration}, role {r.role}; it is "
-                      "shown only once (only a hash is kept):"))
+            print(say(args, tr("Token {id} for {administration}, role {role}; it is shown only once (only a hash is kept):", id=r.id, administration=r.administration, role=r.role)))
             print(issued.token)
     elif action == "list":
         items = [r.to_dict() for r in store.list()]
         out(args, items, "\n".join(f"{r['id']}  {r['role']:<8} {r['status']:<8} {r['created_at']}  {r['label'] or ''}"
-                                   for r in items) or say(args, "Geen tokens.", "No tokens."))
+                                   for r in items) or say(args, tr("No tokens.")))
     else:
         r = store.revoke(args.id)
-        out(args, r.to_dict(), say(args, f"Token {r.id} ingetrokken ({r.revoked_at}).", f"Token {r.id} revoked ({r.revoked_at})."))
+        out(args, r.to_dict(), say(args, tr("Token {id} revoked ({revoked_at}).", id=r.id, revoked_at=r.revoked_at)))
     return EXIT_OK
 
 
@@ -96,8 +96,7 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(config)
     where = config.data_dir if config.multi else config.db
-    sys.stderr.write(say(args, f"delegaties-dienst voor {where} op http://{args.host}:{args.port}\n",
-                         f"delegaties service for {where} on http://{args.host}:{args.port}\n"))
+    sys.stderr.write(say(args, tr("delegaties service for {where} on http://{host}:{port}\n", where=where, host=args.host, port=args.port)))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, server_header=False)
     return EXIT_OK
@@ -110,19 +109,19 @@ def service_config(args: Any):
     from .service.config import OidcConfig, ServiceConfig
 
     if not 0 < args.port < 65536:
-        raise _input_error("--port: verwacht 1 tot 65535", "--port: expected 1 to 65535")
+        raise _input_error(tr("--port: expected 1 to 65535"))
     oidc = None
     if args.oidc_issuer or args.oidc_audience or args.oidc_jwks_url:
         if not (args.oidc_issuer and args.oidc_audience):
-            raise _input_error("OIDC vraagt --oidc-issuer en --oidc-audience", "OIDC needs --oidc-issuer and --oidc-audience")
+            raise _input_error(tr("OIDC needs --oidc-issuer and --oidc-audience"))
         oidc = OidcConfig(args.oidc_issuer, args.oidc_audience, args.oidc_jwks_url, args.oidc_role_claim,
                           args.oidc_administration_claim)
     if args.data_dir:
         if args.db:
-            raise _input_error("kies --db of --data-dir, niet beide", "choose --db or --data-dir, not both")
+            raise _input_error(tr("choose --db or --data-dir, not both"))
         data_dir = Path(args.data_dir)
         if not data_dir.is_dir() or not os.access(data_dir, os.R_OK | os.X_OK):
-            raise _input_error(f"--data-dir {data_dir}: geen leesbare map", f"--data-dir {data_dir}: not a readable directory")
+            raise _input_error(tr("--data-dir {data_dir}: not a readable directory", data_dir=data_dir))
         return ServiceConfig(data_dir=data_dir, oidc=oidc)
     db = Path(args.db) if args.db else default_path()
     Registry.open(db).close()  # fail now, with the CLI's message, rather than on the first request

@@ -85,13 +85,13 @@ def diff(args: argparse.Namespace) -> int:
 
     fmt = args.format or _format_of(args.out) or ("json" if args.json else "text")
     if args.files and args.as_known_on:
-        raise _input_error("diff: geef bestanden of --as-known-on, niet beide", "diff: give files or --as-known-on, not both")
+        raise _input_error(tr("diff: give files or --as-known-on, not both"))
     if not args.files and not args.as_known_on:
-        raise _input_error("diff: geef bestanden, of --as-known-on T1 [--to T2]", "diff: give files, or --as-known-on T1 [--to T2]")
+        raise _input_error(tr("diff: give files, or --as-known-on T1 [--to T2]"))
     if args.to and not args.as_known_on:
-        raise _input_error("diff: --to hoort bij --as-known-on", "diff: --to belongs with --as-known-on")
+        raise _input_error(tr("diff: --to belongs with --as-known-on"))
     if fmt == "text" and args.out:
-        raise _input_error("--out: kies --format html of json", "--out: choose --format html or json")
+        raise _input_error(tr("--out: choose --format html or json"))
     reg = open_registry(args, readonly=True)
     result = whatif.diff_files(reg, *args.files) if args.files else whatif.diff_moments(reg, args.as_known_on, args.to)
     data = result.to_dict(args.lang)
@@ -160,9 +160,9 @@ def chain_text(chain: list[str], lang: str) -> str:
             parts.append(f"{rule} ({holder})")
         elif kind == "substitution":
             pos, _, target = rest.partition(":")
-            parts.append(f"{pos} " + ("stands in for " if lang == "en" else "vervangt ") + target)
+            parts.append(f"{pos} " + (tr("stands in for ")(lang)) + target)
         elif kind == "acting":
-            parts.append(rest + (" (acting)" if lang == "en" else " (waarnemend)"))
+            parts.append(rest + (tr(" (acting)")(lang)))
         else:
             parts.append(rest)
     return " -> ".join(parts)

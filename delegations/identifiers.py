@@ -18,7 +18,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 
-from .texts import Text
+from .texts import Text, tr
 
 __all__ = ["normalize", "text_problem", "identifier_problem", "skeleton", "printable", "confusable_pairs"]
 
@@ -58,7 +58,7 @@ def text_problem(value: str) -> Text | None:
     if ch is None:
         return None
     nl, en = _describe(ch)
-    return Text(f"tekst zonder stuur- of opmaaktekens, gevonden {nl}", f"text without control or format characters, found {en}")
+    return tr("text without control or format characters, found {en}", en=en, nl=nl)
 
 
 def identifier_problem(value: str) -> Text | None:
@@ -67,13 +67,11 @@ def identifier_problem(value: str) -> Text | None:
     if ch is None:
         ch = next((c for c in value if c.isspace() and c != " "), None)
         if ch is None and value != value.strip():
-            return Text("een identificatie zonder spaties vooraan of achteraan",
-                        "an identifier without leading or trailing spaces")
+            return tr("an identifier without leading or trailing spaces")
     if ch is None:
         return None
     nl, en = _describe(ch)
-    return Text(f"een identificatie of naam van afdrukbare tekens, gevonden {nl}",
-                f"an identifier or name of printable characters, found {en}")
+    return tr("an identifier or name of printable characters, found {en}", en=en, nl=nl)
 
 
 @functools.cache

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
            "AssertionBroken", "restore", "from_sqlite"]
@@ -113,8 +113,7 @@ def restore(data: str, cls: type, what: str):
     try:
         return structure(json.loads(data), cls)
     except Exception:  # noqa: BLE001 - any failure means the stored row is not what we wrote
-        raise IntegrityError(Text(f"opgeslagen {what} is onleesbaar of voldoet niet aan het formaat; voer 'delegaties fsck' uit",
-                                  f"stored {what} is unreadable or does not fit the format; run 'delegaties fsck'")) from None
+        raise IntegrityError(tr("stored {what} is unreadable or does not fit the format; run 'delegaties fsck'", what=what)) from None
 
 
 # SQLite primary result codes (sqlite3.h) -> (our code, Dutch cause, English cause)
@@ -162,11 +161,9 @@ def from_sqlite(exc: sqlite3.Error, path: object) -> RegistryError:
     primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     detail = str(exc)
     if primary in (11, 26) or (isinstance(exc, sqlite3.OperationalError) and "no such" in detail):
-        return IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({detail}); voer 'delegaties fsck' uit",
-                                   f"{path}: not a readable delegation register ({detail}); run 'delegaties fsck'"))
+        return IntegrityError(tr("{path}: not a readable delegation register ({detail}); run 'delegaties fsck'", path=path, detail=detail))
     if primary == 0 and "full" in detail:  # some paths give no code; the text is SQLite's own
         primary = 13
     primary = _cause(primary, path)
     code, nl, en = _SQLITE.get(primary, ("DATABASE_ERROR", "databasefout", "database error"))
-    return UnavailableError(Text(f"{path}: {nl} ({detail}); er is niets geschreven",
-                                 f"{path}: {en} ({detail}); nothing was written"), code=code)
+    return UnavailableError(tr("{path}: {en} ({detail}); nothing was written", path=path, en=en, detail=detail, nl=nl), code=code)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from delegations.texts import Text
+from delegations.texts import tr
 from delegations.validate import ValidationFinding, format_error
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -42,7 +42,7 @@ def _problem(file: str, path: str, nl: str, en: str, found_nl: str = "", found_e
         path = path[:157] + "..."
     found = f", gevonden {found_nl}" if found_nl else ""
     found_e = f", found {found_en or found_nl}" if found_nl else ""
-    return FileProblem(ValidationFinding("FORMAT", file, path, Text(f"verwacht {nl}{found}", f"expected {en}{found_e}")))
+    return FileProblem(ValidationFinding("FORMAT", file, path, tr("expected {en}{found_e}", en=en, found_e=found_e, nl=nl, found=found)))
 
 
 def _yaml_loader(pure: bool = False):
@@ -311,8 +311,7 @@ def identifier_findings(data: Any, name: str) -> list[ValidationFinding]:
                         continue  # the converter names NUL characters in its own words
                     problem = identifier_problem(normalize(value))
                     if problem is not None:
-                        found.append(ValidationFinding("FORMAT", name, at, Text(f"verwacht {problem.nl}",
-                                                                                f"expected {problem.en}")))
+                        found.append(ValidationFinding("FORMAT", name, at, tr("expected {en}", en=problem.en, nl=problem.nl)))
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
     return sorted(found, key=lambda f: f.path)

@@ -21,7 +21,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from delegations.texts import CodedError
+from delegations.texts import CodedError, tr
 
 __all__ = ["PASSPHRASE_ENV", "KeyStore", "KeyStoreError", "passphrase_from_env"]
 
@@ -358,8 +358,7 @@ class Keys:
         except KeyStoreError as exc:
             raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
         except OSError as exc:
-            raise UnavailableError(Text(f"{self.key_store.directory}: sleutel niet geschreven ({exc.strerror})",
-                                        f"{self.key_store.directory}: key not written ({exc.strerror})"),
+            raise UnavailableError(tr("{directory}: key not written ({strerror})", directory=self.key_store.directory, strerror=exc.strerror),
                                    code="KEY_UNUSABLE") from None
         with self.store.transaction() as tx:
             ev = tx.append("key.added", {"kid": kid, "jwk": jwk, "added_at": int(time.time())})
@@ -379,14 +378,12 @@ class Keys:
                  "jwk": json.loads(jwk)} for kid, jwk, added, retired in rows]
 
     def _row(self, kid: str) -> tuple:
-        from delegations.texts import Text
 
         from .errors import NotFoundError
 
         row = self.store.conn.execute("SELECT retired_at FROM keys WHERE kid = ?", (kid,)).fetchone()
         if row is None:
-            raise NotFoundError(Text(f"sleutel {kid} staat niet in het register (zie 'keys list')",
-                                     f"key {kid} is not in the register (see 'keys list')"), parameter="kid")
+            raise NotFoundError(tr("key {kid} is not in the register (see 'keys list')", kid=kid), parameter="kid")
         return row
 
     def retire(self, kid: str) -> bool:
@@ -408,14 +405,12 @@ class Keys:
 
     def activate(self, kid: str) -> None:
         """Make a standby key the active one (after the active key was retired, for instance)."""
-        from delegations.texts import Text
 
         from . import projections
         from .errors import InputError
 
         if self._row(kid)[0] is not None:
-            raise InputError(Text(f"sleutel {kid} is buiten gebruik gezet en kan niet opnieuw actief worden",
-                                  f"key {kid} is retired and cannot become active again"), parameter="kid")
+            raise InputError(tr("key {kid} is retired and cannot become active again", kid=kid), parameter="kid")
         with self.store.transaction() as tx:
             ev = tx.append("key.activated", {"kid": kid})
             projections.apply(tx.conn, ev)
@@ -442,10 +437,7 @@ class Keys:
         if kid is None:
             retired = self.store.conn.execute("SELECT 1 FROM keys WHERE retired_at IS NOT NULL LIMIT 1").fetchone()
             why = (" (de actieve sleutel is buiten gebruik gezet)", " (the active key was retired)") if retired else ("", "")
-            raise UnavailableError(Text(f"Geen actieve sleutel{why[0]}: maak er een met 'delegaties keys new' "
-                                        "of activeer een reservesleutel met 'delegaties keys activate KID'.",
-                                        f"No active key{why[1]}: create one with 'delegaties keys new' "
-                                        "or activate a standby key with 'delegaties keys activate KID'."),
+            raise UnavailableError(tr("No active key{value}: create one with 'delegaties keys new' or activate a standby key with 'delegaties keys activate KID'.", value=why[1], value2=why[0]),
                                    code="NO_ACTIVE_KEY")
         fingerprint = self.key_store.stat(kid)
         cached = self._loaded.get(kid)

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from delegations.texts import Text
+from delegations.texts import tr
 
 from .errors import InputError
 
@@ -22,7 +22,7 @@ SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def _refuse(parameter: str, path: Path, nl: str, en: str) -> InputError:
-    return InputError(Text(f"{path}: {nl}; er is niets geschreven", f"{path}: {en}; nothing was written"),
+    return InputError(tr("{path}: {en}; nothing was written", path=path, en=en, nl=nl),
                       parameter=parameter)
 
 

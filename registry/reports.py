@@ -22,7 +22,7 @@ from delegations import periods as pd
 from delegations.catalogue import power_covers
 from delegations.identifiers import printable
 from delegations.state import RegisterState
-from delegations.texts import nl_amount
+from delegations.texts import nl_amount, tr
 
 FORMAT = "delegaties-rapport/1"
 LABELS = {
@@ -63,7 +63,7 @@ def fmt_int(value: int, lang: str) -> str:
 def fmt_pct(value: str | None, lang: str) -> str:
     if value is None:
         return "-"
-    return f"{value}%" if lang == "en" else f"{value.replace('.', ',')} %"
+    return tr("{value}%", value=value, replace=value.replace('.', ','))(lang)
 
 
 def label(value: str | None, lang: str) -> str:
@@ -402,29 +402,17 @@ def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tu
         start, end = date.fromisoformat(e["valid_from"]), date.fromisoformat(e["valid_until"]) if e["valid_until"] else None
         if to["kind"] == "position":
             for a, b in vacancies(state, to["id"], max(start, y0), min(end or y1, y1)):
-                out.append(_finding("VACANT_POSITION", gid, did, lang,
-                                    f"{gid}: functie {to['name']} ({to['id']}) was onbezet van {pd.long_date(a)} tot "
-                                    f"{pd.long_date(b)}",
-                                    f"{gid}: position {to['name']} ({to['id']}) was vacant from {pd.long_date(a, 'en')} to "
-                                    f"{pd.long_date(b, 'en')}", position=to["id"], **{"from": a.isoformat(), "until": b.isoformat()}))
+                out.append(_finding("VACANT_POSITION", gid, did, lang, tr("{gid}: position {name} ({id}) was vacant from {long_date} to {long_date2}", gid=gid, name=to['name'], id=to['id'], long_date=pd.long_date(a, 'en'), long_date2=pd.long_date(b, 'en'), long_date3=pd.long_date(a), long_date4=pd.long_date(b)), position=to["id"], **{"from": a.isoformat(), "until": b.isoformat()}))
         if not e["reporting"]:
-            out.append(_finding("MISSING_REPORTING_DUTY", gid, did, lang,
-                                f"{gid}: de delegatie zegt niet hoe over de uitoefening gerapporteerd wordt",
-                                f"{gid}: the grant does not say how its exercise is reported"))
+            out.append(_finding("MISSING_REPORTING_DUTY", gid, did, lang, tr("{gid}: the grant does not say how its exercise is reported", gid=gid)))
         d = state.decisions[did]
         if d.review_every_years and did not in reviewed:
             reviewed.add(did)
             due = _add_years(d.decided_on, d.review_every_years)
             if due <= min(end or y1, y1):
-                out.append(_finding("REVIEW_OVERDUE", None, did, lang,
-                                    f"{did}: evaluatie (om de {d.review_every_years} jaar) was verschuldigd op {pd.long_date(due)}",
-                                    f"{did}: review (every {d.review_every_years} years) was due on {pd.long_date(due, 'en')}",
-                                    due=due.isoformat()))
+                out.append(_finding("REVIEW_OVERDUE", None, did, lang, tr("{did}: review (every {review_every_years} years) was due on {long_date}", did=did, review_every_years=d.review_every_years, long_date=pd.long_date(due, 'en'), long_date2=pd.long_date(due)), due=due.isoformat()))
         if end is not None and y1 < end <= soon:
-            out.append(_finding("ENDING_SOON", gid, did, lang,
-                                f"{gid}: loopt af op {pd.long_date(end)}, binnen 90 dagen na het jaar",
-                                f"{gid}: ends on {pd.long_date(end, 'en')}, within 90 days after the year",
-                                until=end.isoformat()))
+            out.append(_finding("ENDING_SOON", gid, did, lang, tr("{gid}: ends on {long_date}, within 90 days after the year", gid=gid, long_date=pd.long_date(end, 'en'), long_date2=pd.long_date(end)), until=end.isoformat()))
         rule = rule_of.get(gid)
         # The council(s) to inform come from the duties the rule demands (one per legal entity of the act).
         notified = [s.to for s in pd.duty_specs(state, state.grants[gid][0], d) if s.every == pd.NOTIFY] \
@@ -436,10 +424,7 @@ def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tu
             organ = principal(state, council, lang)["name"]
             state_nl = f"meegedeeld op {pd.long_date(done_on)}" if done_on else "nog geen kennisgeving geregistreerd"
             state_en = f"notified on {pd.long_date(done_on, 'en')}" if done_on else "no notice recorded yet"
-            out.append(_finding("NOTIFY_COUNCIL", gid, did, lang,
-                                f"{gid}: delegatie op grond van {rule.id} moet meegedeeld worden aan {organ.lower()}; {state_nl}",
-                                f"{gid}: delegation under {rule.id} must be notified to the {organ.lower()}; {state_en}",
-                                rule=rule.id, to=council, done_on=done_on))
+            out.append(_finding("NOTIFY_COUNCIL", gid, did, lang, tr("{gid}: delegation under {id} must be notified to the {lower}; {state_en}", gid=gid, id=rule.id, lower=organ.lower(), state_en=state_en, state_nl=state_nl), rule=rule.id, to=council, done_on=done_on))
     return out
 
 

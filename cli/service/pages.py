@@ -20,6 +20,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 
 from cli.render import CAPACITY, EVERY, amount, limits_lines, step_line
+from delegations.texts import tr
 from registry.errors import RegistryError
 
 from .auth import COOKIE, resolve
@@ -199,13 +200,11 @@ def _local(request: Request, target: str | None) -> str:
 
 
 def _same_origin(request: Request) -> None:
-    from delegations.texts import Text
 
     origin = request.headers.get("origin") or request.headers.get("referer")
     mine = f"{request.url.scheme}://{request.url.netloc}"
     if origin is None or (origin != mine and not origin.startswith(mine + "/")):
-        raise ServiceProblem(403, "FORBIDDEN", Text("formulier van een andere oorsprong geweigerd",
-                                                    "form from another origin refused"))
+        raise ServiceProblem(403, "FORBIDDEN", tr("form from another origin refused"))
 
 
 @get("/static/service.css", opt=LOGIN, sync_to_thread=False, include_in_schema=False, media_type="text/css")

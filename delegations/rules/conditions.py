@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import model as m
 from ..answer import Finding, GrantStep, LawStep, Question, money
 from ..messages import msg
-from ..texts import Text
+from ..texts import tr
 from .base import Evaluation
 
 if TYPE_CHECKING:
@@ -64,10 +64,7 @@ def _visum_finding(state: RegisterState, rule: m.Rule) -> Finding:
         cat = state.catalogue
         by = rule.condition.by or "-"  # type: ignore[union-attr]
         by_en = (cat.organ_name(by, "en") or by).lower()
-        found = state.cache.findings[rule.id] = Finding("VISUM_REQUIRED", Text(
-            f"Voorafgaand visum van {cat.book.mention(by)} vereist ({rule.id}); het visumreglement van de raad stelt "
-            "deze verbintenis niet vrij.", f"Prior visum of the {by_en} required ({rule.id}); the council's visum "
-            "regulation does not exempt this commitment."), None, None, rule.id, {"by": by})
+        found = state.cache.findings[rule.id] = Finding("VISUM_REQUIRED", tr("Prior visum of the {by_en} required ({id}); the council's visum regulation does not exempt this commitment.", by_en=by_en, id=rule.id, mention=cat.book.mention(by)), None, None, rule.id, {"by": by})
     return found
 
 

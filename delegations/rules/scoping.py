@@ -11,7 +11,7 @@ from attrs import frozen
 from .. import model as m
 from ..answer import GrantStep, LawStep, Question, money
 from ..messages import msg
-from ..texts import Text
+from ..texts import tr
 from .base import Asked, Evaluation, Usage
 
 if TYPE_CHECKING:
@@ -193,8 +193,7 @@ def ceilings(ev: Evaluation, q: Question, grants: Sequence[GrantStep], usage: Us
 
 def conflicts(ev: Evaluation, state: RegisterState, q: Question) -> None:
     if q.concerns is not None and q.concerns == q.actor:
-        ev.refuse("CONFLICT_OF_INTEREST", Text(f"{q.actor} handelt in een dossier dat hemzelf betreft.",
-                                               f"{q.actor} would act in a file that concerns {q.actor}."),
+        ev.refuse("CONFLICT_OF_INTEREST", tr("{actor} would act in a file that concerns {actor}.", actor=q.actor),
                   person=q.actor, matter=q.matter)
         return
     c = state.has_conflict(q.actor, q.matter, q.on)
