@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -27,6 +28,7 @@ KEYWORDS = {"tr": None, "N_": None, "_": None, "gettext": None}
 METHODS = [("delegations/**.py", "python"), ("registry/**.py", "python"), ("cli/**.py", "python"),
            ("registry/templates/**.j2", "jinja2"), ("cli/service/templates/**.j2", "jinja2")]
 SKIP = ("delegations/texts.py",)  # the definitions of tr and N_, not messages
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def po_path(lang: str) -> Path:
@@ -54,9 +56,13 @@ ARGPARSE = "argparse"  # the auto-comment of argparse's texts: kept for every Py
 def read(lang: str) -> Catalog:
     path = po_path(lang)
     if not path.exists():
-        return Catalog(locale=lang, domain=DOMAIN)
-    with path.open("rb") as f:
-        return read_po(f, locale=lang, domain=DOMAIN)
+        cat = Catalog(locale=lang, domain=DOMAIN)
+    else:
+        with path.open("rb") as f:
+            cat = read_po(f, locale=lang, domain=DOMAIN)
+    # One fixed date in the headers: a catalog compiled now equals the one compiled yesterday.
+    cat.creation_date = cat.revision_date = FIXED_DATE
+    return cat
 
 
 def problems(lang: str, found: dict[str, list[str]] | None = None) -> list[str]:
