@@ -29,10 +29,11 @@ _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 class FormatProblem(ValueError):
-    """Raised by hooks: carries what was expected, in both languages."""
+    """Raised by hooks: carries what was expected (a `Text`; `str()` is the Dutch, translated only
+    when read: a large file can raise many of these)."""
 
     def __init__(self, expected: Text):
-        super().__init__(expected.nl)
+        super().__init__(expected)
         self.expected = expected
 
 
@@ -265,7 +266,7 @@ def unstructure(obj: Any) -> Any:
 
 def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
     """Flatten a cattrs exception group into (path, expected) pairs, e.g.
-    ('decisions[0].grants[1].limits.max_amount', Text('een bedrag ...'))."""
+    ('decisions[0].grants[1].limits.max_amount', tr('an amount in EUR ...'))."""
     # group_exceptions() returns (with_notes, without_notes); an exception without a note has
     # no more precise path than its group's.
     if isinstance(exc, ClassValidationError):

@@ -30,17 +30,17 @@ def normalize(value: str) -> str:
     return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
-def _describe(ch: str) -> tuple[str, str]:
+def _describe(ch: str) -> Text:
     name = unicodedata.name(ch, "")
     code = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
     cat = unicodedata.category(ch)
     if ch in "\n\r\x0b\x0c\x85\u2028\u2029":
-        return f"een regeleinde ({code})", f"a line break ({code})"
+        return tr("a line break ({code})", code=code)
     if cat == "Cf":
-        return f"een onzichtbaar opmaakteken ({code})", f"an invisible format character ({code})"
+        return tr("an invisible format character ({code})", code=code)
     if cat == "Cc":
-        return f"een stuurteken ({code})", f"a control character ({code})"
-    return f"een niet-afdrukbaar teken ({code})", f"a non-printing character ({code})"
+        return tr("a control character ({code})", code=code)
+    return tr("a non-printing character ({code})", code=code)
 
 
 def _bad(value: str, allowed: frozenset[str]) -> str | None:
@@ -57,8 +57,7 @@ def text_problem(value: str) -> Text | None:
     ch = _bad(value, _FREE_TEXT_ALLOWED)
     if ch is None:
         return None
-    nl, en = _describe(ch)
-    return tr("text without control or format characters, found {en}", en=en, nl=nl)
+    return tr("text without control or format characters, found {found}", found=_describe(ch))
 
 
 def identifier_problem(value: str) -> Text | None:
@@ -70,8 +69,7 @@ def identifier_problem(value: str) -> Text | None:
             return tr("an identifier without leading or trailing spaces")
     if ch is None:
         return None
-    nl, en = _describe(ch)
-    return tr("an identifier or name of printable characters, found {en}", en=en, nl=nl)
+    return tr("an identifier or name of printable characters, found {found}", found=_describe(ch))
 
 
 @functools.cache

@@ -19,14 +19,16 @@ from .catalogue import family, power_covers
 from .converter import error_items, structure
 from .evaluate import check as run_check
 from .rulebook import PACKAGED
+from .rules.legality import allowed_text
 from .scope import key_within, widens
 from .state import RegisterState, entity_key
-from .texts import Text, tr
+from .texts import N_, Text, gettext, tr
 
 ERRORS = ("UNKNOWN_REFERENCE", "DUPLICATE_ID", "INVALID_PERIOD", "NOT_DELEGABLE", "COLLEGIAL_TO_MEMBER",
           "TARGET_NOT_ELIGIBLE", "CYCLE", "FORMAT")
 WARNINGS = ("MISSING_REPORTING_DUTY", "SCOPE_WIDENS_PARENT", "DELEGATOR_LACKS_POWER", "VACANT_POSITION",
             "REVIEW_OVERDUE")
+SEVERITY_LABELS = {"error": N_("error"), "warning": N_("warning")}
 
 
 @frozen
@@ -45,15 +47,15 @@ class ValidationFinding:
                 "text": self.text(lang)}
 
     def render(self, lang: str = "nl") -> str:
-        label = {"error": ("fout", "error"), "warning": ("waarschuwing", "warning")}[self.severity]
         where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {label[lang == 'en']} {self.code}: {self.text(lang)}"
+        return f"{where}: {gettext(SEVERITY_LABELS[self.severity], lang)} {self.code}: {self.text(lang)}"
 
 
-def format_error(file: str, path: str, expected: Text, found: str | None = None) -> ValidationFinding:
+def format_error(file: str, path: str, expected: Text, found: str | Text | None = None) -> ValidationFinding:
     if found:
-        return ValidationFinding("FORMAT", file, path, tr("expected {en}, found {found}", en=expected.en, found=found, nl=expected.nl))
-    return ValidationFinding("FORMAT", file, path, tr("expected {en}", en=expected.en, nl=expected.nl))
+        return ValidationFinding("FORMAT", file, path, tr("expected {expected}, found {found}", expected=expected,
+                                                          found=found))
+    return ValidationFinding("FORMAT", file, path, tr("expected {expected}", expected=expected))
 
 
 def parse(data: Any, file: str) -> tuple[m.RegisterFile | None, list[ValidationFinding]]:
@@ -61,7 +63,7 @@ def parse(data: Any, file: str) -> tuple[m.RegisterFile | None, list[ValidationF
     if not isinstance(data, dict):
         return None, [format_error(file, "", tr("an object with 'format: delegaties/1' at the top"), type(data).__name__)]
     if data.get("format") != m.FORMAT:
-        found = repr(data.get("format")) if "format" in data else "niets"
+        found = repr(data.get("format")) if "format" in data else tr("nothing")
         return None, [format_error(file, "format", tr("'{FORMAT}'", FORMAT=m.FORMAT), found)]
     try:
         return structure(data, m.RegisterFile), []
@@ -90,11 +92,11 @@ class _Validator:
         self.verdicts: dict[tuple, r.Verdict | None] = {}
         self.cat = self.new.catalogue
 
-    def add(self, code: str, path: str, nl: str, en: str) -> None:
-        self.out.append(ValidationFinding(code, self.file, path, Text(nl, en)))
+    def add(self, code: str, path: str, text: Text) -> None:
+        self.out.append(ValidationFinding(code, self.file, path, text))
 
-    def unknown(self, path: str, value: str, what_nl: str, what_en: str) -> None:
-        self.add("UNKNOWN_REFERENCE", path, tr("'{value}' is not a known {what_en}", value=value, what_en=what_en, what_nl=what_nl))
+    def unknown(self, path: str, value: str, what: Text) -> None:
+        self.add("UNKNOWN_REFERENCE", path, tr("'{value}' is not a known {what}", value=value, what=what))
 
     def choice(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:
@@ -173,7 +175,7 @@ class _Validator:
     def units(self) -> None:
         for i, u in enumerate(self.f.units):
             if u.parent is not None and u.parent not in self.new.units:
-                self.unknown(f"units[{i}].parent", u.parent, "organisatie-eenheid", "unit")
+                self.unknown(f"units[{i}].parent", u.parent, tr("unit"))
             if u.entity is not None:
                 self.choice(f"units[{i}].entity", u.entity, tuple(self.cat.entities))
             seen, cur = set(), u.id
@@ -189,11 +191,11 @@ class _Validator:
         for i, p in enumerate(self.f.positions):
             self.choice(f"positions[{i}].kind", p.kind, book.position_kinds)
             if p.unit is not None and p.unit not in self.new.units:
-                self.unknown(f"positions[{i}].unit", p.unit, "organisatie-eenheid", "unit")
+                self.unknown(f"positions[{i}].unit", p.unit, tr("unit"))
             exclusive = r.exclusive_rule(self.new, p.id) if p.kind in book.kinds else None
             for k, s in enumerate(p.substitutes):
                 if s not in self.new.positions:
-                    self.unknown(f"positions[{i}].substitutes[{k}]", s, "functie", "position")
+                    self.unknown(f"positions[{i}].substitutes[{k}]", s, tr("position"))
                 elif s == p.id:
                     self.add("CYCLE", f"positions[{i}].substitutes[{k}]", tr("a position cannot substitute for itself"))
                 elif exclusive is not None:
@@ -217,20 +219,20 @@ class _Validator:
         n = self.new
         for i, a in enumerate(self.f.appointments):
             if a.person not in n.persons:
-                self.unknown(f"appointments[{i}].person", a.person, "persoon", "person")
+                self.unknown(f"appointments[{i}].person", a.person, tr("person"))
             if a.position not in n.positions:
-                self.unknown(f"appointments[{i}].position", a.position, "functie", "position")
+                self.unknown(f"appointments[{i}].position", a.position, tr("position"))
             self.choice(f"appointments[{i}].capacity", a.capacity, m.CAPACITIES)
             self.period(f"appointments[{i}].until", a.from_, a.until)
             if a.capacity == "acting" and a.person in n.persons and a.position in n.positions:
                 self.acting(f"appointments[{i}].person", a)
         for i, a in enumerate(self.f.absences):
             if a.person not in n.persons:
-                self.unknown(f"absences[{i}].person", a.person, "persoon", "person")
+                self.unknown(f"absences[{i}].person", a.person, tr("person"))
             self.period(f"absences[{i}].until", a.from_, a.until)
         for i, c in enumerate(self.f.conflicts):
             if c.person not in n.persons:
-                self.unknown(f"conflicts[{i}].person", c.person, "persoon", "person")
+                self.unknown(f"conflicts[{i}].person", c.person, tr("person"))
             self.period(f"conflicts[{i}].until", c.from_, c.until)
 
     def acting(self, path: str, a: m.Appointment) -> None:
@@ -251,32 +253,31 @@ class _Validator:
         cat = self.cat
         for i, p in enumerate(self.f.powers):
             if "." not in p.id or family(p.id) not in cat.powers:
-                self.unknown(f"powers[{i}].id", family(p.id), "bevoegdheidsfamilie (nieuwe bevoegdheden komen onder een "
-                             "bestaande familie, bv. budgethouderschap.x)", "power family (new powers go under an existing "
-                             "family, e.g. budgethouderschap.x)")
+                self.unknown(f"powers[{i}].id", family(p.id), tr(
+                    "power family (new powers go under an existing family, e.g. budgethouderschap.x)"))
         kinds = (*cat.organs, *cat.book.kinds)
         entities = tuple(cat.entities)
         for i, rule in enumerate(self.f.rules):
             path = f"rules[{i}]"
             if rule.holder is None or not cat.is_organ(rule.holder):
-                self.unknown(f"{path}.holder", str(rule.holder), "orgaan-id", "organ id")
+                self.unknown(f"{path}.holder", str(rule.holder), tr("organ id"))
             for e in m.as_entities(rule.entity):
                 self.choice(f"{path}.entity", e, entities)
             for k, p in enumerate(rule.powers):
                 if not self.is_power(p):
-                    self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+                    self.unknown(f"{path}.powers[{k}]", p, tr("power"))
             for field in ("delegable_to", "subdelegable_to"):
                 for k, x in enumerate(getattr(rule, field)):
                     if x not in kinds:
-                        self.unknown(f"{path}.{field}[{k}]", x, "orgaan-id of functiesoort", "organ id or position kind")
+                        self.unknown(f"{path}.{field}[{k}]", x, tr("organ id or position kind"))
             for k, x in enumerate(rule.not_delegable):
                 if not self.is_power(x) and x not in cat.document_types:
-                    self.unknown(f"{path}.not_delegable[{k}]", x, "bevoegdheid of documenttype", "power or document type")
+                    self.unknown(f"{path}.not_delegable[{k}]", x, tr("power or document type"))
             if rule.notify is not None and not cat.is_organ(rule.notify):
-                self.unknown(f"{path}.notify", rule.notify, "orgaan-id", "organ id")
+                self.unknown(f"{path}.notify", rule.notify, tr("organ id"))
             for k, x in enumerate(rule.issuers):
                 if not cat.is_organ(x):
-                    self.unknown(f"{path}.issuers[{k}]", x, "orgaan-id", "organ id")
+                    self.unknown(f"{path}.issuers[{k}]", x, tr("organ id"))
             for k, x in enumerate(rule.overrides):
                 packaged = cat.packaged.get(x)
                 if packaged is None or not packaged.overridable:
@@ -304,7 +305,7 @@ class _Validator:
                 self.add("FORMAT", where, tr("expected at least one of max_amount, budget_keys or powers"))
             for j, p in enumerate(x.powers):
                 if not self.is_power(p):
-                    self.unknown(f"{where}.powers[{j}]", p, "bevoegdheid", "power")
+                    self.unknown(f"{where}.powers[{j}]", p, tr("power"))
 
     def principal_known(self, x: str) -> bool:
         return self.cat.is_organ(x) or x in self.new.positions or x in self.new.persons
@@ -312,13 +313,13 @@ class _Validator:
     def decision(self, i: int, d: m.Decision) -> None:
         cat, path = self.cat, f"decisions[{i}]"
         if not self.principal_known(d.by):
-            self.unknown(f"{path}.by", d.by, "orgaan, functie of persoon", "organ, position or person")
+            self.unknown(f"{path}.by", d.by, tr("organ, position or person"))
         for e in d.entities:
             self.choice(f"{path}.entity", e, tuple(cat.entities))
         rule = cat.rules.get(d.legal_basis)
         if rule is None:
-            self.unknown(f"{path}.legal_basis", d.legal_basis, "rechtsgrond (ingebouwd: "
-                         + ", ".join(sorted(cat.rules)) + ")", "rule (packaged: " + ", ".join(sorted(cat.rules)) + ")")
+            self.unknown(f"{path}.legal_basis", d.legal_basis,
+                         tr("rule (packaged: {rules})", rules=", ".join(sorted(cat.rules))))
         self.period(f"{path}.effective_until", d.effective_from, d.effective_until)
         if d.review_every_years is not None and d.review_every_years < 1:
             self.add("FORMAT", f"{path}.review_every_years", tr("expected a whole number of 1 or more"))
@@ -336,18 +337,18 @@ class _Validator:
     def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
         n, cat = self.new, self.cat
         if not self.principal_known(g.to):
-            self.unknown(f"{path}.to", g.to, "orgaan, functie of persoon", "organ, position or person")
+            self.unknown(f"{path}.to", g.to, tr("organ, position or person"))
             return
         if g.to == d.by:
             self.add("CYCLE", f"{path}.to", tr("'{by}' cannot delegate to itself", by=d.by))
         for k, p in enumerate(g.powers):
             if not self.is_power(p):
-                self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+                self.unknown(f"{path}.powers[{k}]", p, tr("power"))
         if not g.powers:
             self.add("FORMAT", f"{path}.powers", tr("expected at least one power"))
         if g.under is not None:
             if g.under not in n.grants:
-                self.unknown(f"{path}.under", g.under, "delegatie-id", "grant id")
+                self.unknown(f"{path}.under", g.under, tr("grant id"))
             else:
                 seen, cur = {g.id}, g.under
                 while cur is not None and cur in n.grants:
@@ -359,25 +360,24 @@ class _Validator:
         lim = g.limits
         for k, u in enumerate(lim.units):
             if u not in n.units:
-                self.unknown(f"{path}.limits.units[{k}]", u, "organisatie-eenheid", "unit")
+                self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
         for k, x in enumerate(lim.document_types):
             if x not in cat.document_types:
-                self.unknown(f"{path}.limits.document_types[{k}]", x, "documenttype (" + ", ".join(sorted(cat.document_types))
-                             + ")", "document type")
+                self.unknown(f"{path}.limits.document_types[{k}]", x,
+                             tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
         for k, x in enumerate(lim.issuers):
             if not cat.is_organ(x):
-                self.unknown(f"{path}.limits.issuers[{k}]", x, "orgaan-id", "organ id")
+                self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
         for k, x in enumerate(lim.excluded):
             if not self.is_power(x) and x not in cat.document_types and x not in cat.book.kinds:
-                self.unknown(f"{path}.limits.excluded[{k}]", x, "bevoegdheid of documenttype, of functiesoort",
-                             "power or document type, or position kind")
+                self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
         if lim.only_when_absent is not None and lim.only_when_absent not in n.positions:
-            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, "functie", "position")
+            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, tr("position"))
         if g.requires.cosignature_by is not None and not self.principal_known(g.requires.cosignature_by):
-            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, "orgaan of functie", "organ or position")
+            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, tr("organ or position"))
         for k, rep in enumerate(g.reporting):
             if not self.principal_known(rep.to):
-                self.unknown(f"{path}.reporting[{k}].to", rep.to, "orgaan of functie", "organ or position")
+                self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
             self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
         if not g.reporting:
             self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", tr("the grant does not say how its exercise is reported"))
@@ -428,7 +428,9 @@ class _Validator:
             v = self.verdict(d, g, p, None)
             f = v.failure if v is not None else None
             if f is not None and f.kind == "collegial":
-                self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", tr("{by} is a collegial organ and cannot delegate to one of its members ({to})", by=d.by, to=g.to, join=', '.join(f.kinds)))
+                self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", tr(
+                    "{by} is a collegial organ and cannot delegate to one of its members ({to}: {kinds})",
+                    by=d.by, to=g.to, kinds=", ".join(f.kinds)))
                 return
             if f is not None and f.kind == "not_delegable":
                 self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", tr("{item} stays with the holder under {rule}", item=f.item, rule=f.rule))
@@ -437,9 +439,10 @@ class _Validator:
                 continue  # the delegator holds no such power to pass on: DELEGATOR_LACKS_POWER says so
             if f is not None and kinds and not eligible_reported:
                 eligible_reported = True
-                allowed = ", ".join(f.allowed) or "niemand"
                 via = f" ({', '.join(f.via)})" if f.via else ""
-                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", tr("{rule} does not let {by} delegate {p} to '{to}' ({join}); the law allows only {value}{via}", rule=f.rule, by=d.by, p=p, to=g.to, join=', '.join(f.kinds), value=', '.join(f.allowed) or 'nobody', via=via, allowed=allowed))
+                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", tr(
+                    "{rule} does not let {by} delegate {p} to '{to}' ({join}); the law allows only {allowed}{via}",
+                    rule=f.rule, by=d.by, p=p, to=g.to, join=', '.join(f.kinds), allowed=allowed_text(f.allowed), via=via))
                 continue
             if f is None:
                 item = self.kept_below(d, p)
@@ -548,7 +551,7 @@ class _Validator:
         for i, rev in enumerate(self.f.revocations):
             target = n.decisions.get(rev.target) or (n.grants[rev.target][1] if rev.target in n.grants else None)
             if target is None:
-                self.unknown(f"revocations[{i}].target", rev.target, "besluit of delegatie", "decision or grant")
+                self.unknown(f"revocations[{i}].target", rev.target, tr("decision or grant"))
 
 
 def _overlap(a: tuple[date, date] | None, b: tuple[date, date]) -> bool:

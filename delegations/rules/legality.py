@@ -11,7 +11,7 @@ from attrs import frozen
 from .. import model as m
 from ..answer import Finding, GrantStep, Question
 from ..messages import msg
-from ..texts import tr
+from ..texts import Text, tr
 from .base import Evaluation
 
 if TYPE_CHECKING:
@@ -147,6 +147,11 @@ def involves_persons(state: RegisterState, grants: Sequence[GrantStep]) -> bool:
     return any(s.grant.to in state.persons or s.decision.by in state.persons for s in grants)
 
 
+def allowed_text(allowed: Sequence[str]) -> str | Text:
+    """The recipients a rule allows, or 'nobody'."""
+    return ", ".join(allowed) or tr("nobody")
+
+
 def failure_finding(state: RegisterState, power: str, step: GrantStep, f: Failure) -> Finding:
     g, d = step.grant, step.decision
     if f.kind == "collegial":
@@ -155,9 +160,9 @@ def failure_finding(state: RegisterState, power: str, step: GrantStep, f: Failur
         text = tr("{item} stays with the holder under {rule} and cannot be delegated.", item=f.item, rule=f.rule)
     else:
         shown = ", ".join(f.kinds)
-        allowed = ", ".join(f.allowed) or "niemand"
         via = f" ({', '.join(f.via)})" if f.via else ""
-        text = tr("Legal basis {rule} does not let {by} delegate {power} to {to} ({shown}); allowed: {value}{via}.", rule=f.rule, by=d.by, power=power, to=g.to, shown=shown, value=', '.join(f.allowed) or 'nobody', via=via, allowed=allowed)
+        text = tr("Legal basis {rule} does not let {by} delegate {power} to {to} ({shown}); allowed: {allowed}{via}.",
+                  rule=f.rule, by=d.by, power=power, to=g.to, shown=shown, allowed=allowed_text(f.allowed), via=via)
     return Finding("NOT_DELEGABLE", text, None, g.id, f.rule, {})
 
 
