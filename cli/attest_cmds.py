@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any
 
-from delegations.texts import tr
+from delegations.texts import N_, gettext, tr
 
 from .options import (
     EXIT_INPUT,
@@ -30,33 +30,37 @@ MAX_TOKEN = 1024 * 1024 + 2  # the library's limit, plus a line break
 MAX_JWKS = 1024 * 1024
 
 
-def register(sub: Any, add: Any) -> None:
-    p = add("attest", "druk een ondertekend attest af (JWS compact) van het antwoord op een vraag")
-    question_options(p)
-    p.add_argument("--expires-in-days", dest="expires_in_days", type=int, help="geldigheid van het attest in dagen")
+KEY_ACTIONS = (("new", N_("create a new active key")), ("list", N_("show the keys")),
+               ("export-jwks", N_("print the public keys as JWKS")), ("retire", N_("take a key out of use")),
+               ("activate", N_("make a standby key the active key")))
+
+
+def register(sub: Any, add: Any, lang: str) -> None:
+    p = add("attest", tr("print a signed attestation (JWS compact) of the answer to a question")(lang))
+    question_options(p, lang)
+    p.add_argument("--expires-in-days", dest="expires_in_days", type=int, help=tr("validity of the attestation in days")(lang))
     p.set_defaults(run=attest)
-    p = add("verify", "controleer een attest offline")
-    p.add_argument("token", metavar="TOKEN_OF_BESTAND", help="het token, een bestand met het token, of - voor stdin")
-    p.add_argument("--jwks", help="JWKS-bestand met de publieke sleutels (standaard: die van het register)")
+    p = add("verify", tr("verify an attestation offline")(lang))
+    p.add_argument("token", metavar=tr("TOKEN_OR_FILE")(lang),
+                   help=tr("the token, a file holding the token, or - for stdin")(lang))
+    p.add_argument("--jwks", help=tr("JWKS file with the public keys (default: the register's own)")(lang))
     p.add_argument("--against-register", dest="against_register", action="store_true",
-                   help="controleer ook of dit register het attest uitgaf, en het antwoord van toen")
+                   help=tr("check also that this register issued the attestation, and the answer of then")(lang))
     p.set_defaults(run=verify)
-    p = add("keys", "ondertekeningssleutels beheren")
-    ks = p.add_subparsers(dest="keys_action", metavar="ACTIE", parser_class=type(p))
+    p = add("keys", tr("manage signing keys")(lang))
+    ks = p.add_subparsers(dest="keys_action", metavar=tr("ACTION")(lang), parser_class=type(p))
     ks.required = True
-    for name, text in (("new", "maak een nieuwe actieve sleutel"), ("list", "toon de sleutels"),
-                       ("export-jwks", "druk de publieke sleutels af als JWKS"), ("retire", "zet een sleutel buiten gebruik"),
-                       ("activate", "maak een reservesleutel de actieve sleutel")):
-        q = add(name, text, into=ks)
+    for name, text in KEY_ACTIONS:
+        q = add(name, gettext(text, lang), into=ks)
         if name in ("retire", "activate"):
-            q.add_argument("kid")
+            q.add_argument("kid", help=tr("the key's id (kid), see 'keys list'")(lang))
         if name == "export-jwks":
-            q.add_argument("--out", help="schrijf naar dit bestand")
-            q.add_argument("--force", action="store_true", help="overschrijf een bestaand bestand")
+            q.add_argument("--out", help=tr("write to this file")(lang))
+            q.add_argument("--force", action="store_true", help=tr("overwrite an existing file")(lang))
         q.set_defaults(run=keys)
-    p = add("checkpoint", "druk een ondertekend checkpoint af (bestuur, seq, head, tijd) om te publiceren")
-    p.add_argument("--out", help="schrijf naar dit bestand")
-    p.add_argument("--force", action="store_true", help="overschrijf een bestaand bestand")
+    p = add("checkpoint", tr("print a signed checkpoint (administration, seq, head, time) to publish")(lang))
+    p.add_argument("--out", help=tr("write to this file")(lang))
+    p.add_argument("--force", action="store_true", help=tr("overwrite an existing file")(lang))
     p.set_defaults(run=checkpoint)
 
 

@@ -22,58 +22,60 @@ from .options import (
 )
 
 
-def register(sub: Any, add: Any) -> None:
-    p = add("init", "maak een leeg register")
+def register(sub: Any, add: Any, lang: str) -> None:
+    p = add("init", tr("create an empty register")(lang))
     p.add_argument("--group-readable", dest="group_readable", action="store_true",
-                   help="ook leesbaar voor de groep van het bestand (standaard alleen de eigenaar: 0600)")
+                   help=tr("readable by the file's group too (default the owner only: 0600)")(lang))
     p.set_defaults(run=init)
-    p = add("validate", "controleer registerbestanden zonder iets te schrijven")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
+    p = add("validate", tr("check register files without writing anything")(lang))
+    p.add_argument("files", nargs="+", metavar=tr("FILE")(lang), help=tr("register files (YAML or JSON) to check")(lang))
     p.set_defaults(run=validate)
-    p = add("import", "valideer en lees registerbestanden atomair in")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
-    p.add_argument("--assert", dest="assertions", metavar="BESTAND",
-                   help="lees niets in als een bewering uit dit bestand (delegaties-assertions/1) daarna niet meer geldt")
+    p = add("import", tr("validate register files and import them atomically")(lang))
+    p.add_argument("files", nargs="+", metavar=tr("FILE")(lang), help=tr("register files (YAML or JSON) to import")(lang))
+    p.add_argument("--assert", dest="assertions", metavar=tr("FILE")(lang),
+                   help=tr("import nothing if an assertion of this file (delegaties-assertions/1) would no longer "
+                           "hold afterwards")(lang))
     p.set_defaults(run=import_)
-    p = add("check", "mag deze persoon dit doen?")
-    question_options(p)
-    p.add_argument("--record", metavar="REF", help="leg de uitoefening vast onder deze referentie (als toegestaan)")
-    p.add_argument("--attest", action="store_true", help="voeg een ondertekend attest toe")
+    p = add("check", tr("may this person do this?")(lang))
+    question_options(p, lang)
+    p.add_argument("--record", metavar="REF", help=tr("record the use under this reference (if allowed)")(lang))
+    p.add_argument("--attest", action="store_true", help=tr("add a signed attestation")(lang))
     p.set_defaults(run=check)
-    p = add("check-signature", "mag dit paar dit document (mede)ondertekenen?")
-    p.add_argument("--document-type", dest="document_type", required=True)
-    p.add_argument("--issuer", required=True)
-    p.add_argument("--signer", required=True)
-    p.add_argument("--cosigner", required=True)
-    p.add_argument("--on")
-    p.add_argument("--as-known-on", dest="as_known_on")
-    p.add_argument("--matter")
-    p.add_argument("--entity", help="rechtspersoon (standaard volgt ze uit --issuer)")
+    p = add("check-signature", tr("may this pair sign (and co-sign) this document?")(lang))
+    p.add_argument("--document-type", dest="document_type", required=True, help=tr("type of the document")(lang))
+    p.add_argument("--issuer", required=True, help=tr("organ the document is issued by")(lang))
+    p.add_argument("--signer", required=True, help=tr("person who signs")(lang))
+    p.add_argument("--cosigner", required=True, help=tr("person who co-signs")(lang))
+    p.add_argument("--on", help=tr("date YYYY-MM-DD of the signature (default today)")(lang))
+    p.add_argument("--as-known-on", dest="as_known_on", help=tr("the register as known at this moment")(lang))
+    p.add_argument("--matter", help=tr("matter or counterparty (e.g. KBO:0123456789)")(lang))
+    p.add_argument("--entity", help=tr("legal entity (by default it follows from --issuer)")(lang))
     p.set_defaults(run=check_signature)
-    p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
-    question_options(p, actor=False)
+    p = add("who", tr("everyone who holds this power, with chains")(lang))
+    question_options(p, lang, actor=False)
     p.set_defaults(run=who)
-    p = add("revoke", "trek een besluit of delegatie in")
-    p.add_argument("--target", required=True)
-    p.add_argument("--from", dest="from_", required=True, metavar="DATUM")
-    p.add_argument("--by", required=True, metavar="BESLUIT")
-    p.add_argument("--reason")
+    p = add("revoke", tr("revoke a decision or grant")(lang))
+    p.add_argument("--target", required=True, help=tr("id of the decision or grant to revoke")(lang))
+    p.add_argument("--from", dest="from_", required=True, metavar=tr("DATE")(lang),
+                   help=tr("date YYYY-MM-DD from which the revocation takes effect")(lang))
+    p.add_argument("--by", required=True, metavar=tr("DECISION")(lang), help=tr("the decision that revokes")(lang))
+    p.add_argument("--reason", help=tr("why (shown with the revocation)")(lang))
     p.set_defaults(run=revoke)
-    p = add("show", "toon een besluit, delegatie, functie, persoon of regel")
-    p.add_argument("id")
+    p = add("show", tr("show a decision, grant, position, person or rule")(lang))
+    p.add_argument("id", help=tr("id of what to show")(lang))
     p.set_defaults(run=show)
-    p = add("list", "lijst van besluiten")
-    p.add_argument("--active-on", dest="active_on")
+    p = add("list", tr("list of decisions")(lang))
+    p.add_argument("--active-on", dest="active_on", help=tr("only decisions in force on this date (YYYY-MM-DD)")(lang))
     p.set_defaults(run=list_)
-    add("history", "het gebeurtenissenlog").set_defaults(run=history)
-    p = add("fsck", "controleer de hash-keten, de projecties, het schema en gepubliceerde checkpoints")
+    add("history", tr("the event log")(lang)).set_defaults(run=history)
+    p = add("fsck", tr("check the hash chain, the projections, the schema and published checkpoints")(lang))
     p.add_argument("--expect", action="append", default=[], metavar="SEQ:HEAD",
-                   help="het register moet dit gepubliceerde punt nog bevatten (herhaalbaar)")
-    p.add_argument("--checkpoint", action="append", default=[], metavar="BESTAND",
-                   help="een ondertekend checkpoint van 'delegaties checkpoint' (herhaalbaar)")
-    p.add_argument("--jwks", help="JWKS om checkpoints mee te controleren (standaard: die van het register)")
+                   help=tr("the register must still contain this published point (repeatable)")(lang))
+    p.add_argument("--checkpoint", action="append", default=[], metavar=tr("FILE")(lang),
+                   help=tr("a signed checkpoint from 'delegaties checkpoint' (repeatable)")(lang))
+    p.add_argument("--jwks", help=tr("JWKS to verify checkpoints with (default: the register's own)")(lang))
     p.set_defaults(run=fsck)
-    add("demo", "laad examples/ in een tijdelijk register en toon enkele antwoorden").set_defaults(run=demo)
+    add("demo", tr("load examples/ into a temporary register and show a few answers")(lang)).set_defaults(run=demo)
 
 
 def init(args: argparse.Namespace) -> int:
@@ -183,9 +185,8 @@ def check_signature(args: argparse.Namespace) -> int:
                                  cosigner=args.cosigner, on=args.on, matter=args.matter, entity=args.entity,
                                  as_known_on=args.as_known_on)
     data = result.to_dict(args.lang)
-    lines = [say(args, "TOEGESTAAN: dit paar mag het document ondertekenen" if result.allowed else
-                 "GEWEIGERD: dit paar mag het document niet ondertekenen",
-                 "ALLOWED: this pair may sign the document" if result.allowed else "REFUSED: this pair may not sign the document")]
+    lines = [say(args, tr("ALLOWED: this pair may sign the document") if result.allowed
+                 else tr("REFUSED: this pair may not sign the document"))]
     for label, part in ((say(args, tr("Signer")), data["signer"]), (say(args, tr("Co-signer")), data["cosigner"])):
         lines.append(f"--- {label} ---")
         lines.append(answer_text(part, args.lang, _names(reg)))

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from delegations.texts import nl_amount, tr
+from delegations.texts import N_, Amount, gettext, tr
 
-CAPACITY = {"titular": ("titularis", "titular"), "acting": ("waarnemend", "acting")}
-EVERY = {"act": ("per handeling", "per act"), "month": ("maandelijks", "monthly"), "quarter": ("per kwartaal", "quarterly"),
-         "half_year": ("per halfjaar", "half-yearly"), "year": ("jaarlijks", "yearly")}
+CAPACITY = {"titular": N_("titular"), "acting": N_("acting")}
+EVERY = {"act": N_("per act"), "month": N_("monthly"), "quarter": N_("quarterly"), "half_year": N_("half-yearly"),
+         "year": N_("yearly")}
+LIMIT_NAMES = {"budget_keys": N_("budget keys"), "units": N_("units"), "document_types": N_("document types"),
+               "issuers": N_("issuers"), "excluded": N_("excluded")}
 
 
-def _l(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+def label(table: dict[str, str], key: str, lang: str, default: str = "") -> str:
+    """The label of `key` in a table of `N_` ids, in `lang`; `default` for a key it does not know."""
+    return gettext(table[key], lang) if key in table else default
+
+
+def every(key: str, lang: str) -> str:
+    """How often a report is due ('monthly'); an unknown period as it is."""
+    return label(EVERY, key, lang, key)
 
 
 def amount(value: str, lang: str) -> str:
-    return tr("{value} EUR", value=value, nl_amount=nl_amount(value))(lang)
+    """'8.500,00 EUR' in Dutch, '8500.00 EUR' in English."""
+    return tr("{amount} EUR", amount=Amount(value))(lang)
 
 
 def step_line(step: dict[str, Any], lang: str) -> str:
@@ -25,7 +34,7 @@ def step_line(step: dict[str, Any], lang: str) -> str:
         return (tr("law: {rule}, holder {holder}", rule=step['rule'], holder=step['holder'])(lang))
     if kind == "grant":
         return (tr("grant {grant} (decision {decision}) to {to}", grant=step['grant'], decision=step['decision'], to=step['to'])(lang))
-    cap = _l(CAPACITY.get(step.get("capacity", "titular"), ("", "")), lang)
+    cap = label(CAPACITY, step.get("capacity", "titular"), lang)
     if kind == "substitution":
         return (tr("substitution: {person} as {position} ({cap}) stands in for {value}", person=step['person'], position=step['position'], cap=cap, value=step['for'])(lang))
     return (tr("appointment: {person} as {position} ({cap})", person=step['person'], position=step['position'], cap=cap)(lang))
@@ -44,12 +53,9 @@ def limits_lines(limits: dict[str, Any], lang: str) -> list[str]:
         out.append((tr("max. per act: ")(lang)) + amount(limits["max_amount"], lang))
     if "annual_ceiling" in limits:
         out.append((tr("annual ceiling: ")(lang)) + amount(limits["annual_ceiling"], lang))
-    names = {"budget_keys": ("budgetsleutels", "budget keys"), "units": ("eenheden", "units"),
-             "document_types": ("documenttypes", "document types"), "issuers": ("uitgevers", "issuers"),
-             "excluded": ("uitgesloten", "excluded")}
-    for key, pair in names.items():
+    for key, msgid in LIMIT_NAMES.items():
         if key in limits:
-            out.append(f"{_l(pair, lang)}: {', '.join(limits[key]) or '-'}")
+            out.append(f"{gettext(msgid, lang)}: {', '.join(limits[key]) or '-'}")
     return out
 
 
@@ -80,7 +86,7 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
         if a.get("signature_mention"):
             lines.append((tr("Signature mention: ")(lang)) + a["signature_mention"])
         if a["reporting"]:
-            reps = [f"{r['to']} {_l(EVERY.get(r['every'], (r['every'], r['every'])), lang)}" for r in a["reporting"]]
+            reps = [f"{r['to']} {every(r['every'], lang)}" for r in a["reporting"]]
             lines.append((tr("Reporting: ")(lang)) + "; ".join(reps))
     else:
         lines.append(tr("REFUSED: {who} may not exercise {power} on {on}{extra}", who=who, power=q['power'], on=q['on'], extra=extra)(lang))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from delegations.texts import tr
+from delegations.texts import Day, Text, tr
 
 from .options import EXIT_OK, open_registry, out, say, shown
 
@@ -13,37 +13,43 @@ FORMATS = ("html", "md", "json", "csv")
 STATUSES = ("due", "overdue", "done")
 
 
-def register(sub, add) -> None:
-    p = add("duties", "rapporteringsplichten: te doen, achterstallig en gedaan; 'duties done' legt een vervulling vast")
+def register(sub, add, lang: str) -> None:
+    p = add("duties", tr("reporting duties: to do, overdue and done; 'duties done' records one as done")(lang))
     p.add_argument("action", nargs="?", choices=("done",), metavar="done",
-                   help="leg vast dat een plicht vervuld is (met --grant, --period, --on en --ref)")
-    p.add_argument("--on", metavar="DATUM", help="peildatum (lijst) of datum van de rapportering (done); standaard vandaag")
-    p.add_argument("--grant", metavar="DELEGATIE", help="alleen deze delegatie (lijst) of de delegatie die rapporteerde (done)")
-    p.add_argument("--period", metavar="PERIODE", help="2025-M01, 2025-Q1, 2025-H1, 2025, notify of een uitoefeningsreferentie")
-    p.add_argument("--ref", metavar="REF", help="referentie van de rapportering (bv. nota of zittingsbesluit)")
-    p.add_argument("--to", metavar="ORGAAN", help="ontvanger, als de delegatie meerdere plichten voor die periode heeft")
-    p.add_argument("--status", choices=STATUSES, help="alleen plichten met deze status (lijst)")
+                   help=tr("record that a duty is done (with --grant, --period, --on and --ref)")(lang))
+    p.add_argument("--on", metavar=tr("DATE")(lang),
+                   help=tr("reference date (list) or date of the report (done); default today")(lang))
+    p.add_argument("--grant", metavar=tr("GRANT")(lang),
+                   help=tr("only this grant (list) or the grant that reported (done)")(lang))
+    p.add_argument("--period", metavar=tr("PERIOD")(lang),
+                   help=tr("2025-M01, 2025-Q1, 2025-H1, 2025, notify or a reference of a use")(lang))
+    p.add_argument("--ref", metavar="REF", help=tr("reference of the report (e.g. a memo or a session decision)")(lang))
+    p.add_argument("--to", metavar=tr("ORGAN")(lang),
+                   help=tr("recipient, if the grant has several duties for that period")(lang))
+    p.add_argument("--status", choices=STATUSES, help=tr("only duties with this status (list)")(lang))
     p.set_defaults(run=duties, flag_names={"reference": "--ref"})
-    p = add("report", "jaarrapport delegaties (--year) of rapportering over een periode (--grant en --period)")
-    p.add_argument("--year", type=int, metavar="JJJJ")
-    p.add_argument("--grant", metavar="DELEGATIE")
-    p.add_argument("--period", metavar="PERIODE")
-    p.add_argument("--format", choices=FORMATS, help="html, md, json of csv (standaard: volgens de extensie van --out, anders json met --json, anders md)")
-    p.add_argument("--out", metavar="BESTAND", help="schrijf naar dit bestand in plaats van naar de uitvoer")
-    p.add_argument("--on", metavar="DATUM", help="toestand van de rapporteringsplichten op deze datum (standaard vandaag)")
-    p.add_argument("--force", action="store_true", help="overschrijf een bestaand --out-bestand")
+    p = add("report", tr("annual report of delegations (--year) or report on a period (--grant and --period)")(lang))
+    p.add_argument("--year", type=int, metavar=tr("YYYY")(lang), help=tr("the year of the annual report")(lang))
+    p.add_argument("--grant", metavar=tr("GRANT")(lang), help=tr("the grant of a periodic report (with --period)")(lang))
+    p.add_argument("--period", metavar=tr("PERIOD")(lang),
+                   help=tr("the period of a periodic report: 2025-M01, 2025-Q1, 2025-H1 or 2025 (with --grant)")(lang))
+    p.add_argument("--format", choices=FORMATS,
+                   help=tr("html, md, json or csv (default: by the extension of --out, else json with --json, "
+                           "else md)")(lang))
+    p.add_argument("--out", metavar=tr("FILE")(lang), help=tr("write to this file instead of the output")(lang))
+    p.add_argument("--on", metavar=tr("DATE")(lang),
+                   help=tr("state of the reporting duties on this date (default today)")(lang))
+    p.add_argument("--force", action="store_true", help=tr("overwrite an existing --out file")(lang))
     p.set_defaults(run=report)
 
 
-def _input_error(nl: str, en: str):
-    from delegations.texts import Text
+def _input_error(text: Text):
     from registry.errors import InputError
 
-    return InputError(Text(nl, en))
+    return InputError(text)
 
 
 def duties(args: argparse.Namespace) -> int:
-    from delegations.periods import long_date
     from registry.reports import label
 
     reg = open_registry(args, readonly=args.action != "done")
@@ -59,7 +65,9 @@ def duties(args: argparse.Namespace) -> int:
         else:
             d = ev.data
             out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash, **d},
-                say(args, tr("Report {grant} {period} to {to} recorded as done on {long_date} ({shown}; seq {seq}).", grant=d['grant'], period=d['period'], to=d['to'], long_date=long_date(d['on'], 'en'), shown=shown(d['reference']), seq=ev.seq, long_date2=long_date(d['on']))))
+                say(args, tr("Report {grant} {period} to {to} recorded as done on {day} ({shown}; seq {seq}).",
+                             grant=d["grant"], period=d["period"], to=d["to"], day=Day(d["on"]),
+                             shown=shown(d["reference"]), seq=ev.seq)))
         return EXIT_OK
     if args.period or args.ref or args.to:
         raise _input_error(tr("--period, --ref and --to belong to 'duties done'"))
@@ -71,9 +79,10 @@ def duties(args: argparse.Namespace) -> int:
         done = ""
         if x["done_on"]:
             late = say(args, tr(", late")) if x["late"] else ""
-            done = say(args, tr(" - done on {long_date} ({shown}{late})", long_date=long_date(x['done_on'], 'en'), shown=shown(x['reference']), late=late, long_date2=long_date(x['done_on'])))
+            done = say(args, tr(" - done on {day} ({shown}{late})", day=Day(x["done_on"]), shown=shown(x["reference"]),
+                                late=late))
         lines.append(f"{label(x['status'], lang):<14} {x['grant']:<20} {x['period']:<12} -> {x['to']:<14} "
-                     + say(args, tr("due ")) + long_date(x["due"], lang) + f" ({label(x['every'], lang)}){done}")
+                     + say(args, tr("due {day}", day=Day(x["due"]))) + f" ({label(x['every'], lang)}){done}")
     out(args, {"on": args.on, "duties": items},
         "\n".join(lines) or say(args, tr("No reporting duties.")))
     return EXIT_OK

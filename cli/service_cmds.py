@@ -11,44 +11,47 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from delegations.texts import tr
+from delegations.texts import Text, tr
 
 from .options import EXIT_OK, out, say
 
 
-def register(sub: Any, add: Any) -> None:
-    p = add("serve", "start de HTTP-beslissingsdienst (AuthZEN en eigen eindpunten)")
-    p.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="poort (standaard 8080)")
-    p.add_argument("--oidc-issuer", dest="oidc_issuer", help="aanvaard ook OIDC-toegangstokens van deze uitgever (iss)")
-    p.add_argument("--oidc-audience", dest="oidc_audience", help="verplichte aud van die tokens")
-    p.add_argument("--oidc-jwks-url", dest="oidc_jwks_url", help="JWKS van de uitgever (standaard: uit openid-configuration)")
+def register(sub: Any, add: Any, lang: str) -> None:
+    p = add("serve", tr("start the HTTP decision service (AuthZEN and its own endpoints)")(lang))
+    p.add_argument("--host", default="127.0.0.1", help=tr("address to listen on (default 127.0.0.1)")(lang))
+    p.add_argument("--port", type=int, default=8080, help=tr("port (default 8080)")(lang))
+    p.add_argument("--oidc-issuer", dest="oidc_issuer",
+                   help=tr("accept OIDC access tokens of this issuer (iss) too")(lang))
+    p.add_argument("--oidc-audience", dest="oidc_audience", help=tr("the aud those tokens must have")(lang))
+    p.add_argument("--oidc-jwks-url", dest="oidc_jwks_url",
+                   help=tr("JWKS of the issuer (default: from its openid-configuration)")(lang))
     p.add_argument("--oidc-role-claim", dest="oidc_role_claim", default="delegaties_role",
-                   help="claim met de rol (reader, recorder of admin; ook een lijst; punten voor geneste claims)")
+                   help=tr("claim holding the role (reader, recorder or admin; a list too; dots for nested "
+                           "claims)")(lang))
     p.add_argument("--oidc-administration-claim", dest="oidc_administration_claim", default="delegaties_administration",
-                   help="claim met de id van het bestuur")
+                   help=tr("claim holding the id of the administration")(lang))
     p.add_argument("--forwarded-allow-ips", dest="forwarded_allow_ips", default="127.0.0.1",
-                   help="proxy's waarvan X-Forwarded-Proto/For vertrouwd wordt (standaard 127.0.0.1)")
-    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+                   help=tr("proxies whose X-Forwarded-Proto/For is trusted (default 127.0.0.1)")(lang))
+    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                   help=tr("how much the server logs (default info)")(lang))
     p.set_defaults(run=serve)
-    p = add("tokens", "toegangstokens van de HTTP-dienst: maken, tonen, intrekken")
-    ts = p.add_subparsers(dest="tokens_action", metavar="ACTIE", parser_class=type(p))
+    p = add("tokens", tr("access tokens of the HTTP service: create, list, revoke")(lang))
+    ts = p.add_subparsers(dest="tokens_action", metavar=tr("ACTION")(lang), parser_class=type(p))
     ts.required = True
-    q = add("new", "maak een token (één keer getoond, op de laatste regel)", into=ts)
-    q.add_argument("--role", required=True, choices=("reader", "recorder", "admin"), help="rol van het token")
-    q.add_argument("--label", help="waarvoor het dient, bv. boekhoudpakket")
-    q.add_argument("--expires-in-days", dest="expires_in_days", type=int, help="geldigheid in dagen")
-    add("list", "toon de tokens (zonder geheim)", into=ts)
-    q = add("revoke", "trek een token in", into=ts)
-    q.add_argument("id", metavar="TOKEN_ID", help="id van het token (zie 'tokens list')")
+    q = add("new", tr("create a token (shown once, on the last line)")(lang), into=ts)
+    q.add_argument("--role", required=True, choices=("reader", "recorder", "admin"), help=tr("role of the token")(lang))
+    q.add_argument("--label", help=tr("what it is for, e.g. accounting package")(lang))
+    q.add_argument("--expires-in-days", dest="expires_in_days", type=int, help=tr("validity in days")(lang))
+    add("list", tr("show the tokens (without secret)")(lang), into=ts)
+    q = add("revoke", tr("revoke a token")(lang), into=ts)
+    q.add_argument("id", metavar="TOKEN_ID", help=tr("id of the token (see 'tokens list')")(lang))
     p.set_defaults(run=tokens)
 
 
-def _input_error(nl: str, en: str):
-    from delegations.texts import Text
+def _input_error(text: Text):
     from registry.errors import InputError
 
-    return InputError(Text(nl, en))
+    return InputError(text)
 
 
 def _register_path(args: argparse.Namespace) -> tuple[Path, str | None]:

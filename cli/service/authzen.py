@@ -88,8 +88,8 @@ class Decisions:
     evaluations: list[Decision]
 
 
-def _bad(nl: str, en: str) -> ServiceProblem:
-    return ServiceProblem(400, "INPUT", Text(nl, en))
+def _bad(text: Text) -> ServiceProblem:
+    return ServiceProblem(400, "INPUT", text)
 
 
 def question(subject: Subject, action: Action, resource: Resource, context: dict[str, Any] | None) -> dict[str, Any]:

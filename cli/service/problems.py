@@ -20,11 +20,10 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from delegations.texts import Text, tr
+from delegations.texts import LANGS, Text, tr
 from registry.errors import RegistryError
 
 PROBLEM_JSON = "application/problem+json"
-LANGS = ("nl", "en")
 log = logging.getLogger("delegaties.service")
 
 
