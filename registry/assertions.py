@@ -154,7 +154,7 @@ def read(path: str | Path) -> AssertionFile:
 def parse(data: Any, name: str) -> AssertionFile:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = repr(data.get("format")) if isinstance(data, dict) and "format" in data else type(data).__name__ \
-            if not isinstance(data, dict) else "niets"
+            if not isinstance(data, dict) else tr("nothing")
         raise _bad(name, [format_error(name, "format", tr("'{FORMAT}'", FORMAT=FORMAT), found)])
     extra = sorted(set(data) - {"format", "assertions"})
     problems = [format_error(name, k, tr("only the keys format and assertions"))
