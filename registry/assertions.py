@@ -154,7 +154,7 @@ def read(path: str | Path) -> AssertionFile:
 def parse(data: Any, name: str) -> AssertionFile:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = repr(data.get("format")) if isinstance(data, dict) and "format" in data else type(data).__name__ \
-            if not isinstance(data, dict) else "niets"
+            if not isinstance(data, dict) else tr("nothing")
         raise _bad(name, [format_error(name, "format", tr("'{FORMAT}'", FORMAT=FORMAT), found)])
     extra = sorted(set(data) - {"format", "assertions"})
     problems = [format_error(name, k, tr("only the keys format and assertions"))
@@ -250,14 +250,13 @@ def _run_one(reg: Registry, file: str, i: int, a: Assertion, as_known_on: Any) -
     missing, extra = sorted(set(expected_persons) - set(found_persons)), sorted(set(found_persons) - set(expected_persons))
     text = EMPTY
     if not holds:
-        parts_nl, parts_en = [], []
-        if missing:
-            parts_nl.append(f"mag niet (verwacht wel): {', '.join(missing)}")
-            parts_en.append(f"may not (expected to): {', '.join(missing)}")
-        if extra:
-            parts_nl.append(f"mag ook (niet verwacht): {', '.join(extra)}")
-            parts_en.append(f"may as well (not expected): {', '.join(extra)}")
-        text = Text("; ".join(parts_nl), "; ".join(parts_en))
+        may_not, may_also = ", ".join(missing), ", ".join(extra)
+        if missing and extra:
+            text = tr("may not (expected to): {missing}; may as well (not expected): {extra}", missing=may_not, extra=may_also)
+        elif missing:
+            text = tr("may not (expected to): {missing}", missing=may_not)
+        else:
+            text = tr("may as well (not expected): {extra}", extra=may_also)
     return Outcome(i, file, a, holds, {"persons": expected_persons}, {"persons": found_persons}, text)
 
 
@@ -267,11 +266,12 @@ def _why_check(a: CheckAssertion, answer: Any, missing: list[str]) -> Text:
             chain = " -> ".join(answer.grants) or "-"
             return tr("expected refused, but allowed (chain: {chain})", chain=chain)
         first = answer.reasons[0] if answer.reasons else None
-        why_nl = f"{first.code}: {first.text('nl')}" if first else "-"
-        why_en = f"{first.code}: {first.text('en')}" if first else "-"
-        return tr("expected allowed, but refused ({why_en})", why_en=why_en, why_nl=why_nl)
-    what = ("voorwaarden", "conditions") if a.allowed else ("redenen", "reasons")
-    return tr("expected among the {value}: {join}; not found", value=what[1], join=', '.join(missing), value2=what[0])
+        if first is None:
+            return tr("expected allowed, but refused (-)")
+        return tr("expected allowed, but refused ({code}: {reason})", code=first.code, reason=first.text)
+    if a.allowed:
+        return tr("expected among the conditions: {join}; not found", join=", ".join(missing))
+    return tr("expected among the reasons: {join}; not found", join=", ".join(missing))
 
 
 def broken(outcomes: list[Outcome]) -> list[Outcome]:

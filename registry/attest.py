@@ -52,7 +52,7 @@ def verify(reg: Any, token: str, jwks: dict[str, Any] | None = None, against_reg
     try:
         claims = verify_attestation(token, jwks if jwks is not None else reg.jwks())
     except AttestationError as exc:
-        return Verification(False, code=exc.code, error=Text(exc.message("nl"), exc.message("en")))
+        return Verification(False, code=exc.code, error=exc.text)
     if not against_register:
         return Verification(True, claims)
     local = verify_against_register(reg, token, claims)

@@ -58,7 +58,8 @@ def read(path: str | Path, jwks: dict[str, Any], administration: str | None) -> 
     try:
         claims = verify_checkpoint(document, jwks)
     except AttestationError as exc:
-        raise InputError(tr("{name}: the checkpoint cannot be trusted ({code}): {message}", name=name, code=exc.code, message=exc.message('en'), message2=exc.message('nl')),
+        raise InputError(tr("{name}: the checkpoint cannot be trusted ({code}): {message}", name=name, code=exc.code,
+                            message=exc.text),
                          parameter="checkpoint", code="CHECKPOINT_INVALID") from None
     if administration is not None and claims["iss"] != administration:
         raise InputError(tr("{name}: checkpoint of administration {iss}, this register is {administration}'s", name=name, iss=claims['iss'], administration=administration),

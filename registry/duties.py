@@ -74,7 +74,7 @@ def duty_item(spec: pd.DutySpec, period: str, start: date, end: date, done: tupl
 def grant_of(state: Any, grant: str) -> tuple[Any, Any]:
     if grant not in state.grants:
         s = suggest(grant, state.grants)
-        raise NotFoundError(tr("'{grant}' is not a known grant{en}", grant=grant, en=s.en, nl=s.nl),
+        raise NotFoundError(tr("'{grant}' is not a known grant{suggestion}", grant=grant, suggestion=s),
                             parameter="grant")
     return state.grants[grant]
 
@@ -115,7 +115,7 @@ def record_done(store: Any, state: Any, grant: str, period: str, on: date | str,
     when = day(on, "on")
     if when is None:
         raise InputError(tr("expected a date YYYY-MM-DD"), parameter="on")
-    reference = identifier(reference, "reference", what=("referentie", "reference"))
+    reference = identifier(reference, "reference", what=tr("reference"))
     specs = [s for s in pd.duty_specs(state, g, d) if to is None or s.to == to]
     span = _duty_span(store.conn, grant, period, specs, pd.validity(state, g, d))
     if span is None:
@@ -136,7 +136,8 @@ def record_done(store: Any, state: Any, grant: str, period: str, on: date | str,
                 return None
             from .errors import ConflictError
 
-            raise ConflictError(tr("{grant} {period} to {to} is already recorded as done on {value} ({value2}).", grant=grant, period=period, to=spec.to, value=row[0], value2=row[1]))
+            raise ConflictError(tr("{grant} {period} to {to} is already recorded as done on {on} ({reference}).", grant=grant,
+                                   period=period, to=spec.to, on=row[0], reference=row[1]))
         ev = tx.append("duty.done", payload)
         projections.apply(tx.conn, ev)
     return ev

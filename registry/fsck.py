@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections import Counter
 
-from delegations.texts import Text, tr
+from delegations.texts import N_, Text, tr
 
 from . import projections
 from .checkpoints import compare
@@ -150,10 +150,15 @@ def _difference(table: str, stored: list[tuple], rebuilt: list[tuple], seq_of, l
         seqs = [s for s in (seq_of(r) for r in missing) if isinstance(s, int)]
         first = min(seqs) if seqs else None
         row = next((r for r in missing if seq_of(r) == first), missing[0])
-        at_nl, at_en = (f"gebeurtenis {first}: ", f"event {first}: ") if first is not None else ("", "")
-        found_nl = f"; opgeslagen in de plaats: {_short(extra[0])}" if extra else " (rij ontbreekt)"
-        found_en = f"; stored instead: {_short(extra[0])}" if extra else " (row missing)"
-        return tr("{at_en}projection {table} does not match: expected {value}{found_en}", at_en=at_en, table=table, value=_short(row), found_en=found_en, at_nl=at_nl, found_nl=found_nl)
+        value = _short(row)
+        if first is None:
+            return tr("projection {table} does not match: expected {value}; stored instead: {stored}", table=table,
+                      value=value, stored=_short(extra[0])) if extra else \
+                tr("projection {table} does not match: expected {value} (row missing)", table=table, value=value)
+        return tr("event {seq}: projection {table} does not match: expected {value}; stored instead: {stored}", seq=first,
+                  table=table, value=value, stored=_short(extra[0])) if extra else \
+            tr("event {seq}: projection {table} does not match: expected {value} (row missing)", seq=first, table=table,
+               value=value)
     return tr("projection {table} holds a row without an event: {value}", table=table, value=_short(extra[0]))
 
 
@@ -167,16 +172,15 @@ def _schema(store: Store) -> list[Text]:
         if have is None and kind == "table":
             continue  # a register older than a projection: _projections already judged its rows
         if have is None:
-            what = ("de beveiliging {n} van het gebeurtenissenlog ontbreekt (verwijderd?)",
-                    "the event log's protection {n} is missing (dropped?)") if name in TRIGGERS else (
-                "{k} {n} ontbreekt", "{k} {n} is missing")
-            problems.append(Text(what[0].format(k=_KIND_NL[kind], n=name), what[1].format(k=kind, n=name)))
+            problems.append(tr("the event log's protection {name} is missing (dropped?)", name=name) if name in TRIGGERS
+                            else tr("{kind} {name} is missing", kind=tr(_KIND[kind]), name=name))
         elif have != sql:
-            problems.append(tr("{kind} {name} was changed: its definition differs from the schema", kind=kind, name=name, value=_KIND_NL[kind]))
+            problems.append(tr("{kind} {name} was changed: its definition differs from the schema", kind=tr(_KIND[kind]),
+                               name=name))
     for (kind, name) in sorted(set(stored) - set(expected)):
         if kind in ("trigger", "view") or (kind == "table" and name in projections.TABLES):
-            problems.append(tr("unexpected {kind} {name} in the register (added?)", kind=kind, name=name, value=_KIND_NL[kind]))
+            problems.append(tr("unexpected {kind} {name} in the register (added?)", kind=tr(_KIND[kind]), name=name))
     return problems
 
 
-_KIND_NL = {"table": "tabel", "index": "index", "trigger": "trigger", "view": "view"}
+_KIND = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger"), "view": N_("view")}

@@ -33,34 +33,36 @@ def suggest(value: str, known: Iterable[str]) -> Text:
     return tr("; did you mean: {joined}?", joined=joined)
 
 
-def must_know(parameter: str, value: str, known: Any, what_nl: str, what_en: str) -> None:
+def must_know(parameter: str, value: str, known: Any, what: Text) -> None:
     if value not in known:  # a set or dict: O(1); the list for suggestions is built only on failure
         s = suggest(value, known) if isinstance(value, str) and len(value) <= MAX_REFERENCE else EMPTY
         shown = printable(value if len(value) <= MAX_REFERENCE else value[:60] + "...")
-        raise NotFoundError(tr("'{shown}' is not a known {what_en}{en}", shown=shown, what_en=what_en, en=s.en, what_nl=what_nl, nl=s.nl),
+        raise NotFoundError(tr("'{shown}' is not a known {what}{suggestion}", shown=shown, what=what, suggestion=s),
                             parameter=parameter)
 
 
-def known_id(value: Any, parameter: str, known: Any, what_nl: str, what_en: str) -> str:
+def known_id(value: Any, parameter: str, known: Any, what: Text) -> str:
     """An id that must be one of `known`: NFC-normalised, then looked up (an id with characters
     the register refuses can never be known, so it gets the same answer as any unknown id)."""
     if not isinstance(value, str):
         raise InputError(tr("expected text"), parameter=parameter)
     value = normalize(value)
-    must_know(parameter, value, known, what_nl, what_en)
+    must_know(parameter, value, known, what)
     return value
 
 
-def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: tuple[str, str] = ("waarde", "value")) -> str:
-    """A reference given by a caller: text, NFC, printable, not empty, bounded."""
-    expected = (f"verwacht een niet-lege {what[0]} van hoogstens {limit} tekens (afdrukbaar)",
-                f"expected a non-empty {what[1]} of at most {limit} characters (printable)")
+def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: Text | None = None) -> str:
+    """A reference given by a caller: text, NFC, printable, not empty, bounded. `what` names it
+    in the error (default: 'value')."""
+    what = what or tr("value")
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise InputError(Text(*expected), parameter=parameter)
+        raise InputError(tr("expected a non-empty {what} of at most {limit} characters (printable)", what=what, limit=limit),
+                         parameter=parameter)
     value = normalize(value)
     problem = identifier_problem(value)
     if problem is not None:
-        raise InputError(tr("{value} ({en})", value=expected[1], en=problem.en, value2=expected[0], nl=problem.nl), parameter=parameter)
+        raise InputError(tr("expected a non-empty {what} of at most {limit} characters (printable) ({problem})", what=what,
+                            limit=limit, problem=problem), parameter=parameter)
     return value
 
 
@@ -70,8 +72,9 @@ def day(value: date | str | None, parameter: str, exact: bool = False) -> date |
     try:
         return parse_date(value)
     except FormatProblem as exc:
-        nl, en = (exc.expected.nl, exc.expected.en) if exact else ("een datum JJJJ-MM-DD", "a date YYYY-MM-DD")
-        raise InputError(tr("expected {en}, found '{value}'", en=en, value=printable(str(value))[:60], nl=nl), parameter=parameter) from None
+        expected = exc.expected if exact else tr("a date YYYY-MM-DD")
+        raise InputError(tr("expected {expected}, found '{value}'", expected=expected, value=printable(str(value))[:60]),
+                         parameter=parameter) from None
 
 
 def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Decimal | None:
@@ -80,7 +83,7 @@ def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Deci
     try:
         found = parse_amount(value)
     except FormatProblem as exc:
-        raise InputError(tr("expected {en}, found '{value}'", en=exc.expected.en, value=value, nl=exc.expected.nl),
+        raise InputError(tr("expected {expected}, found '{value}'", expected=exc.expected, value=value),
                          parameter=parameter) from None
     return found.copy_abs() if found.is_zero() else found  # "-0" is 0.00, not -0.00
 
@@ -115,19 +118,18 @@ def question(state: RegisterState, actor: str, power: str, on: date | str | None
     cat = state.catalogue
     actor = normalize(actor) if isinstance(actor, str) else actor
     if actor not in state.persons and actor not in state.positions and not cat.is_organ(actor):
-        known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], "persoon, functie of orgaan",
-                 "person, position or organ")
-    power = known_id(power, "power", cat.powers, "bevoegdheid", "power")
+        known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], tr("person, position or organ"))
+    power = known_id(power, "power", cat.powers, tr("power"))
     if unit is not None:
-        unit = known_id(unit, "unit", state.units, "organisatie-eenheid", "unit")
+        unit = known_id(unit, "unit", state.units, tr("unit"))
     if document_type is not None:
-        document_type = known_id(document_type, "document_type", cat.document_types, "documenttype", "document type")
+        document_type = known_id(document_type, "document_type", cat.document_types, tr("document type"))
     if issuer is not None:
-        issuer = known_id(issuer, "issuer", cat.organs, "orgaan", "organ")
+        issuer = known_id(issuer, "issuer", cat.organs, tr("organ"))
     if entity is not None:
-        entity = known_id(entity, "entity", cat.entities, "rechtspersoon", "legal entity")
+        entity = known_id(entity, "entity", cat.entities, tr("legal entity"))
     if concerns is not None:
-        concerns = known_id(concerns, "concerns", state.persons, "persoon", "person")
+        concerns = known_id(concerns, "concerns", state.persons, tr("person"))
     entity = entity_of(cat, issuer, entity)
     budget_key = identifier(budget_key, "budget_key") if budget_key is not None else None
     matter = identifier(matter, "matter") if matter is not None else None

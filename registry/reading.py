@@ -36,7 +36,7 @@ def show(reg: Any, ident: str) -> dict[str, Any]:
     known = list(state.decisions) + list(state.grants) + list(state.positions) + list(state.persons) + list(cat.rules)
     s = suggest(ident, known) if len(ident) <= 200 else EMPTY
     shown = printable(ident[:200])
-    raise NotFoundError(tr("'{shown}' not found in the register{en}", shown=shown, en=s.en, nl=s.nl),
+    raise NotFoundError(tr("'{shown}' not found in the register{suggestion}", shown=shown, suggestion=s),
                         parameter="id")
 
 

@@ -573,10 +573,11 @@ class Registry:
     def revoke(self, target: str, effective_from: date | str, by: str, reason: str | None = None) -> Event | None:
         state = self.state()
         target = questions.normalize(target) if isinstance(target, str) else target
-        by = questions.identifier(by, "by", what=("besluitreferentie", "decision reference"))
+        by = questions.identifier(by, "by", what=tr("decision reference"))
         if target not in state.decisions and target not in state.grants:
             s = questions.suggest(target, list(state.decisions) + list(state.grants))
-            raise NotFoundError(tr("'{target}' is not a known decision or grant{en}", target=target, en=s.en, nl=s.nl), parameter="target")
+            raise NotFoundError(tr("'{target}' is not a known decision or grant{suggestion}", target=target, suggestion=s),
+                                parameter="target")
         when = questions.day(effective_from, "from")
         try:
             rev = structure({"target": target, "effective_from": when.isoformat() if when else None, "by": by,

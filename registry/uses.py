@@ -63,7 +63,7 @@ def exercise(reg: Any, q: Question, reference: str, *, attest: bool = False, exp
              today: Any = None) -> Exercise:
     from .store import utcnow
 
-    reference = identifier(reference, "reference", what=("referentie", "reference"))
+    reference = identifier(reference, "reference", what=tr("reference"))
     not_in_future(q, today or utcnow().date())
     signer = reg.keys.signer() if attest else None  # before any write: a missing key writes nothing
     issuer = reg.administration_id()
@@ -103,7 +103,9 @@ def _replay(reg: Any, tx: Any, q: Question, reference: str, row: tuple, fresh: A
     note = None
     if fresh.allowed != original.allowed or fresh.grants != original.grants:
         codes = ", ".join(sorted({r.code for r in fresh.reasons})) or "-"
-        note = tr("The use is recorded since event {seq}; today the answer would differ ({value}).", seq=seq, value='allowed' if fresh.allowed else 'refused: ' + codes, value2='toegestaan' if fresh.allowed else 'geweigerd: ' + codes)
+        note = tr("The use is recorded since event {seq}; today the answer would differ (allowed).", seq=seq) \
+            if fresh.allowed else \
+            tr("The use is recorded since event {seq}; today the answer would differ (refused: {codes}).", seq=seq, codes=codes)
     token = attestations.stored_token(tx.conn, jti) if jti else None
     if signer is not None and jti is None:
         # Recorded without an attestation: attest the recorded answer now, linked by the reference.
