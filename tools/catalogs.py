@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -28,7 +28,7 @@ KEYWORDS = {"tr": None, "N_": None, "_": None, "gettext": None}
 METHODS = [("delegations/**.py", "python"), ("registry/**.py", "python"), ("cli/**.py", "python"),
            ("registry/templates/**.j2", "jinja2"), ("cli/service/templates/**.j2", "jinja2")]
 SKIP = ("delegations/texts.py",)  # the definitions of tr and N_, not messages
-FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def po_path(lang: str) -> Path:
