@@ -42,8 +42,8 @@ def step_line(step: dict[str, Any], lang: str) -> str:
 
 def chain_summary(chain: list[dict[str, Any]]) -> str:
     parts = []
-    for s in chain:
-        parts.append(s.get("rule") or s.get("grant") or s.get("person"))
+    for s in chain:  # a grant step names its rule too: the grant is what tells chains apart
+        parts.append(s.get("grant") or s.get("rule") or s.get("person"))
     return " -> ".join(str(p) for p in parts)
 
 
