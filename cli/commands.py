@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from delegations.texts import tr
+
 from .options import (
     EXIT_INPUT,
     EXIT_INTEGRITY,
@@ -20,65 +22,67 @@ from .options import (
 )
 
 
-def register(sub: Any, add: Any) -> None:
-    p = add("init", "maak een leeg register")
+def register(sub: Any, add: Any, lang: str) -> None:
+    p = add("init", tr("create an empty register")(lang))
     p.add_argument("--group-readable", dest="group_readable", action="store_true",
-                   help="ook leesbaar voor de groep van het bestand (standaard alleen de eigenaar: 0600)")
+                   help=tr("readable by the file's group too (default the owner only: 0600)")(lang))
     p.set_defaults(run=init)
-    p = add("validate", "controleer registerbestanden zonder iets te schrijven")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
+    p = add("validate", tr("check register files without writing anything")(lang))
+    p.add_argument("files", nargs="+", metavar=tr("FILE")(lang), help=tr("register files (YAML or JSON) to check")(lang))
     p.set_defaults(run=validate)
-    p = add("import", "valideer en lees registerbestanden atomair in")
-    p.add_argument("files", nargs="+", metavar="BESTAND")
-    p.add_argument("--assert", dest="assertions", metavar="BESTAND",
-                   help="lees niets in als een bewering uit dit bestand (delegaties-assertions/1) daarna niet meer geldt")
+    p = add("import", tr("validate register files and import them atomically")(lang))
+    p.add_argument("files", nargs="+", metavar=tr("FILE")(lang), help=tr("register files (YAML or JSON) to import")(lang))
+    p.add_argument("--assert", dest="assertions", metavar=tr("FILE")(lang),
+                   help=tr("import nothing if an assertion of this file (delegaties-assertions/1) would no longer "
+                           "hold afterwards")(lang))
     p.set_defaults(run=import_)
-    p = add("check", "mag deze persoon dit doen?")
-    question_options(p)
-    p.add_argument("--record", metavar="REF", help="leg de uitoefening vast onder deze referentie (als toegestaan)")
-    p.add_argument("--attest", action="store_true", help="voeg een ondertekend attest toe")
+    p = add("check", tr("may this person do this?")(lang))
+    question_options(p, lang)
+    p.add_argument("--record", metavar="REF", help=tr("record the use under this reference (if allowed)")(lang))
+    p.add_argument("--attest", action="store_true", help=tr("add a signed attestation")(lang))
     p.set_defaults(run=check)
-    p = add("check-signature", "mag dit paar dit document (mede)ondertekenen?")
-    p.add_argument("--document-type", dest="document_type", required=True)
-    p.add_argument("--issuer", required=True)
-    p.add_argument("--signer", required=True)
-    p.add_argument("--cosigner", required=True)
-    p.add_argument("--on")
-    p.add_argument("--as-known-on", dest="as_known_on")
-    p.add_argument("--matter")
-    p.add_argument("--entity", help="rechtspersoon (standaard volgt ze uit --issuer)")
+    p = add("check-signature", tr("may this pair sign (and co-sign) this document?")(lang))
+    p.add_argument("--document-type", dest="document_type", required=True, help=tr("type of the document")(lang))
+    p.add_argument("--issuer", required=True, help=tr("organ the document is issued by")(lang))
+    p.add_argument("--signer", required=True, help=tr("person who signs")(lang))
+    p.add_argument("--cosigner", required=True, help=tr("person who co-signs")(lang))
+    p.add_argument("--on", help=tr("date YYYY-MM-DD of the signature (default today)")(lang))
+    p.add_argument("--as-known-on", dest="as_known_on", help=tr("the register as known at this moment")(lang))
+    p.add_argument("--matter", help=tr("matter or counterparty (e.g. KBO:0123456789)")(lang))
+    p.add_argument("--entity", help=tr("legal entity (by default it follows from --issuer)")(lang))
     p.set_defaults(run=check_signature)
-    p = add("who", "iedereen die deze bevoegdheid heeft, met ketens")
-    question_options(p, actor=False)
+    p = add("who", tr("everyone who holds this power, with chains")(lang))
+    question_options(p, lang, actor=False)
     p.set_defaults(run=who)
-    p = add("revoke", "trek een besluit of delegatie in")
-    p.add_argument("--target", required=True)
-    p.add_argument("--from", dest="from_", required=True, metavar="DATUM")
-    p.add_argument("--by", required=True, metavar="BESLUIT")
-    p.add_argument("--reason")
+    p = add("revoke", tr("revoke a decision or grant")(lang))
+    p.add_argument("--target", required=True, help=tr("id of the decision or grant to revoke")(lang))
+    p.add_argument("--from", dest="from_", required=True, metavar=tr("DATE")(lang),
+                   help=tr("date YYYY-MM-DD from which the revocation takes effect")(lang))
+    p.add_argument("--by", required=True, metavar=tr("DECISION")(lang), help=tr("the decision that revokes")(lang))
+    p.add_argument("--reason", help=tr("why (shown with the revocation)")(lang))
     p.set_defaults(run=revoke)
-    p = add("show", "toon een besluit, delegatie, functie, persoon of regel")
-    p.add_argument("id")
+    p = add("show", tr("show a decision, grant, position, person or rule")(lang))
+    p.add_argument("id", help=tr("id of what to show")(lang))
     p.set_defaults(run=show)
-    p = add("list", "lijst van besluiten")
-    p.add_argument("--active-on", dest="active_on")
+    p = add("list", tr("list of decisions")(lang))
+    p.add_argument("--active-on", dest="active_on", help=tr("only decisions in force on this date (YYYY-MM-DD)")(lang))
     p.set_defaults(run=list_)
-    add("history", "het gebeurtenissenlog").set_defaults(run=history)
-    p = add("fsck", "controleer de hash-keten, de projecties, het schema en gepubliceerde checkpoints")
+    add("history", tr("the event log")(lang)).set_defaults(run=history)
+    p = add("fsck", tr("check the hash chain, the projections, the schema and published checkpoints")(lang))
     p.add_argument("--expect", action="append", default=[], metavar="SEQ:HEAD",
-                   help="het register moet dit gepubliceerde punt nog bevatten (herhaalbaar)")
-    p.add_argument("--checkpoint", action="append", default=[], metavar="BESTAND",
-                   help="een ondertekend checkpoint van 'delegaties checkpoint' (herhaalbaar)")
-    p.add_argument("--jwks", help="JWKS om checkpoints mee te controleren (standaard: die van het register)")
+                   help=tr("the register must still contain this published point (repeatable)")(lang))
+    p.add_argument("--checkpoint", action="append", default=[], metavar=tr("FILE")(lang),
+                   help=tr("a signed checkpoint from 'delegaties checkpoint' (repeatable)")(lang))
+    p.add_argument("--jwks", help=tr("JWKS to verify checkpoints with (default: the register's own)")(lang))
     p.set_defaults(run=fsck)
-    add("demo", "laad examples/ in een tijdelijk register en toon enkele antwoorden").set_defaults(run=demo)
+    add("demo", tr("load examples/ into a temporary register and show a few answers")(lang)).set_defaults(run=demo)
 
 
 def init(args: argparse.Namespace) -> int:
     from registry import Registry
 
     reg = Registry.init(args.db, mode=0o640 if args.group_readable else 0o600, wait=args.wait)
-    out(args, {"created": str(reg.path)}, say(args, f"Leeg register aangemaakt: {reg.path}", f"Empty register created: {reg.path}"))
+    out(args, {"created": str(reg.path)}, say(args, tr("Empty register created: {path}", path=reg.path)))
     return EXIT_OK
 
 
@@ -102,8 +106,7 @@ def validate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             findings = Registry.init(Path(tmp) / "leeg.db").validate(*args.files)
     errors = [f for f in findings if f.severity == "error"]
-    summary = say(args, f"{len(errors)} fout(en), {len(findings) - len(errors)} waarschuwing(en)",
-                  f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    summary = say(args, tr("{count} error(s), {value} warning(s)", count=len(errors), value=len(findings) - len(errors)))
     out(args, {"valid": not errors, "findings": [f.to_dict(args.lang) for f in findings]},
         (_findings_text(args, findings) + "\n" if findings else "") + summary)
     return EXIT_INPUT if errors else EXIT_OK
@@ -114,9 +117,7 @@ def import_(args: argparse.Namespace) -> int:
 
     reg, result = Registry.import_files(args.db, *args.files, wait=args.wait, assertions=args.assertions)
     seq, head = reg.head
-    text = say(args, f"Ingelezen: {result.added} nieuw, {result.changed} gewijzigd, {result.unchanged} ongewijzigd "
-               f"(register seq {seq}, {head})", f"Imported: {result.added} new, {result.changed} changed, "
-               f"{result.unchanged} unchanged (register seq {seq}, {head})")
+    text = say(args, tr("Imported: {added} new, {changed} changed, {unchanged} unchanged (register seq {seq}, {head})", added=result.added, changed=result.changed, unchanged=result.unchanged, seq=seq, head=head))
     if result.findings:
         text = _findings_text(args, result.findings) + "\n" + text
     out(args, {**result.to_dict(args.lang), "register": {"seq": seq, "head": head}}, text)
@@ -152,29 +153,26 @@ def check(args: argparse.Namespace) -> int:
         if args.attest:
             data["attestation"] = token = reg.attest(answer)
             data["jti"] = reg.last_jti
-            extra = "\n" + say(args, "Attest:", "Attestation:") + "\n" + token
+            extra = "\n" + say(args, tr("Attestation:")) + "\n" + token
         out(args, data, answer_text(data, args.lang, _names(reg)) + extra)
         return EXIT_OK if answer.allowed else EXIT_REFUSED
     if args.as_known_on:
-        from delegations.texts import Text
         from registry.errors import InputError
 
-        raise InputError(Text("--record kan niet samen met --as-known-on", "--record cannot be combined with --as-known-on"))
+        raise InputError(tr("--record cannot be combined with --as-known-on"))
     reg = open_registry(args, lazy=True)
     q = reg.question(args.actor, args.power, args.on, **scope_of(args))
     result = reg.exercise(q, args.record, attest=args.attest)
     data = result.to_dict(args.lang)
     text = answer_text(data, args.lang, _names(reg))
     if result.replayed:
-        text += "\n" + say(args, f"Uitoefening stond al vastgelegd onder referentie {shown(result.reference)}.",
-                           f"Use was already recorded as {shown(result.reference)}.")
+        text += "\n" + say(args, tr("Use was already recorded as {shown}.", shown=shown(result.reference)))
     elif result.recorded:
-        text += "\n" + say(args, f"Uitoefening vastgelegd onder referentie {shown(result.reference)}.",
-                           f"Use recorded as {shown(result.reference)}.")
+        text += "\n" + say(args, tr("Use recorded as {shown}.", shown=shown(result.reference)))
     if result.note is not None:
         text += "\n" + result.note(args.lang)
     if result.token:
-        text += "\n" + say(args, "Attest:", "Attestation:") + "\n" + result.token
+        text += "\n" + say(args, tr("Attestation:")) + "\n" + result.token
     out(args, data, text)
     return EXIT_OK if result.answer.allowed else EXIT_REFUSED
 
@@ -187,10 +185,9 @@ def check_signature(args: argparse.Namespace) -> int:
                                  cosigner=args.cosigner, on=args.on, matter=args.matter, entity=args.entity,
                                  as_known_on=args.as_known_on)
     data = result.to_dict(args.lang)
-    lines = [say(args, "TOEGESTAAN: dit paar mag het document ondertekenen" if result.allowed else
-                 "GEWEIGERD: dit paar mag het document niet ondertekenen",
-                 "ALLOWED: this pair may sign the document" if result.allowed else "REFUSED: this pair may not sign the document")]
-    for label, part in ((say(args, "Ondertekenaar", "Signer"), data["signer"]), (say(args, "Medeondertekenaar", "Co-signer"), data["cosigner"])):
+    lines = [say(args, tr("ALLOWED: this pair may sign the document") if result.allowed
+                 else tr("REFUSED: this pair may not sign the document"))]
+    for label, part in ((say(args, tr("Signer")), data["signer"]), (say(args, tr("Co-signer")), data["cosigner"])):
         lines.append(f"--- {label} ---")
         lines.append(answer_text(part, args.lang, _names(reg)))
     for r in data["reasons"]:
@@ -206,8 +203,7 @@ def who(args: argparse.Namespace) -> int:
     answers = reg.who(args.power, args.on, as_known_on=args.as_known_on, **scope_of(args))
     data = [a.to_dict(args.lang) for a in answers]
     names = _names(reg)
-    text = "\n\n".join(answer_text(d, args.lang, names) for d in data) or say(
-        args, "Niemand heeft deze bevoegdheid op die datum.", "Nobody holds this power on that date.")
+    text = "\n\n".join(answer_text(d, args.lang, names) for d in data) or say(args, tr("Nobody holds this power on that date."))
     out(args, {"power": args.power, "persons": [d["question"]["actor"] for d in data], "answers": data}, text)
     return EXIT_OK
 
@@ -216,11 +212,10 @@ def revoke(args: argparse.Namespace) -> int:
     reg = open_registry(args)
     ev = reg.revoke(args.target, args.from_, args.by, args.reason)
     if ev is None:
-        out(args, {"recorded": False}, say(args, "Deze intrekking stond al in het register.", "This revocation was already recorded."))
+        out(args, {"recorded": False}, say(args, tr("This revocation was already recorded.")))
     else:
         out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash},
-            say(args, f"Intrekking van {args.target} vanaf {args.from_} vastgelegd (seq {ev.seq}).",
-                f"Revocation of {args.target} from {args.from_} recorded (seq {ev.seq})."))
+            say(args, tr("Revocation of {target} from {from_} recorded (seq {seq}).", target=args.target, from_=args.from_, seq=ev.seq)))
     return EXIT_OK
 
 
@@ -237,12 +232,12 @@ def list_(args: argparse.Namespace) -> int:
     lines = []
     for d in items:
         until = d["effective_until"] or "..."
-        rev = say(args, f", ingetrokken vanaf {d['revoked_from']}", f", revoked from {d['revoked_from']}") if d["revoked_from"] else ""
+        rev = say(args, tr(", revoked from {revoked_from}", revoked_from=d['revoked_from'])) if d["revoked_from"] else ""
         lines.append(f"{d['id']}  {d['effective_from']} - {until}  {d['by']}  [{d['legal_basis']}]  {shown(d['title'])}{rev}")
         for g in d["grants"]:
-            grev = say(args, f" (ingetrokken vanaf {g['revoked_from']})", f" (revoked from {g['revoked_from']})") if g["revoked_from"] else ""
+            grev = say(args, tr(" (revoked from {revoked_from})", revoked_from=g['revoked_from'])) if g["revoked_from"] else ""
             lines.append(f"    {g['id']} -> {g['to']}: {', '.join(g['powers'])}{grev}")
-    out(args, items, "\n".join(lines) or say(args, "Geen besluiten.", "No decisions."))
+    out(args, items, "\n".join(lines) or say(args, tr("No decisions.")))
     return EXIT_OK
 
 
@@ -280,13 +275,12 @@ def fsck(args: argparse.Namespace) -> int:
     seq, head = reg.head
     if problems:
         out(args, {"ok": False, "problems": [p(args.lang) for p in problems]},
-            say(args, "INTEGRITEITSFOUT: ", "INTEGRITY FAILURE: ") + "\n".join(p(args.lang) for p in problems))
+            say(args, tr("INTEGRITY FAILURE: ")) + "\n".join(p(args.lang) for p in problems))
         return EXIT_INTEGRITY
     points = len(args.expect) + len(args.checkpoint)
-    also = say(args, f"; bevat de {points} gepubliceerde punt(en)", f"; contains the {points} published point(s)") if points else ""
+    also = say(args, tr("; contains the {points} published point(s)", points=points)) if points else ""
     out(args, {"ok": True, "seq": seq, "head": head, "points": points},
-        say(args, f"In orde: {seq} gebeurtenissen, keten, projecties en schema kloppen{also} (head {head}).",
-            f"OK: {seq} events, chain, projections and schema verify{also} (head {head})."))
+        say(args, tr("OK: {seq} events, chain, projections and schema verify{also} (head {head}).", seq=seq, also=also, head=head)))
     return EXIT_OK
 
 

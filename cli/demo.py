@@ -7,6 +7,8 @@ import json
 import tempfile
 from pathlib import Path
 
+from delegations.texts import tr
+
 from .render import answer_text
 
 
@@ -18,7 +20,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from registry import Registry
 
     lang = args.lang
-    en = lang == "en"
     # The stories are data next to the register they are told on (examples/voorbeeldegem-demo.json).
     script = json.loads((examples_dir() / "voorbeeldegem-demo.json").read_text(encoding="utf-8"))
     files = [examples_dir() / script["register"]]
@@ -26,8 +27,8 @@ def run_demo(args: argparse.Namespace) -> int:
         reg = Registry.init(Path(tmp) / "demo.db")
         result = reg.load(*files)
         seq, head = reg.head
-        print(("Example loaded: " if en else "Voorbeeld ingelezen: ") + ", ".join(f.name for f in files)
-              + f" ({result.added} {'entries' if en else 'elementen'}, seq {seq})")
+        print(tr("Example loaded: {files} ({added} entries, seq {seq})", files=", ".join(f.name for f in files),
+                 added=result.added, seq=seq)(lang))
         for f in result.findings:
             print("  " + f.render(lang))
         for checks in sorted(examples_dir().glob("*-assertions.yaml")):
@@ -45,12 +46,12 @@ def run_demo(args: argparse.Namespace) -> int:
             answer = reg.check(**uses["question"], amount=amount)
             answer = reg.record_use(answer, ref)
             if answer.allowed:
-                print(f"  {ref}: {amount} EUR " + ("recorded" if en else "vastgelegd"))
+                print(f"  {ref}: " + tr("{amount} EUR recorded", amount=amount)(lang))
             else:
                 print(f"  {ref}: " + "; ".join(f"{r.code}: {r.text(lang)}" for r in answer.reasons[:1]))
         problems = reg.fsck()
-        print("\n" + ("Integrity (fsck): " if en else "Integriteit (fsck): ")
-              + ("OK" if not problems and en else "in orde" if not problems else problems[0](lang)))
+        verdict = tr("Integrity (fsck): {problem}", problem=problems[0]) if problems else tr("Integrity (fsck): OK")
+        print("\n" + verdict(lang))
         extra = getattr(reg, "demo_report", None)
         if extra is not None:
             print(extra(lang))

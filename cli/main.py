@@ -4,8 +4,8 @@ Exit codes: 0 ok / allowed / valid, 1 refused / invalid, 2 usage or input error,
 failure; a library error's exit code comes from its class. Heavy modules are imported inside the
 command functions so that `--help` and a single `check` start fast.
 
-Commands live in modules that each offer `register(sub, add)`: it adds their subparsers and sets
-`run` (the handler) on each. `COMMAND_MODULES` below is the one list of them.
+Commands live in modules that each offer `register(sub, add, lang)`: it adds their subparsers and
+sets `run` (the handler) on each, with every help text in `lang` (`tr("English")(lang)`). `COMMAND_MODULES` below is the one list of them.
 """
 
 from __future__ import annotations
@@ -14,17 +14,25 @@ import argparse
 import os
 import sys
 
+from delegations.texts import tr
+
 from . import attest_cmds, commands, report_cmds, service_cmds, whatif_cmds
-from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text, resolve_register
+from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text, language_of, resolve_register
 
 # Wiring a new command module: import it and add it here.
 COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds, whatif_cmds)
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; say it in Dutch too
+    """An argument parser that speaks `lang` (its own texts through `cli.argparse_nl`)."""
+
+    def __init__(self, *args, lang: str = "nl", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; say it in our words
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: fout in de opties: {message}\n")
+        sys.stderr.write(tr("{prog}: error in the options: {message}", prog=self.prog, message=message)(self.lang) + "\n")
         sys.exit(EXIT_INPUT)
 
 
@@ -45,21 +53,25 @@ def _version() -> str:
         return "0+unknown"
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="delegaties", description="Register van delegatiebesluiten: wie mag wat tekenen of beslissen, "
-                    "op welke datum en op welke rechtsgrond.")
-    common(parser, suppress=False)
-    parser.add_argument("--version", action=_Version, nargs=0, help="toon de versie")
-    sub = parser.add_subparsers(dest="command", metavar="COMMANDO", parser_class=Parser)
+def build_parser(lang: str = "nl") -> Parser:
+    """The parser of the command line, with its help and its errors (argparse's own texts too) in `lang`."""
+    from .argparse_nl import install
+
+    install(lang)
+    parser = Parser(prog="delegaties", lang=lang, description=tr(
+        "Register of delegation decisions: who may sign or decide what, on which date and on which legal basis.")(lang))
+    common(parser, suppress=False, lang=lang)
+    parser.add_argument("--version", action=_Version, nargs=0, help=tr("show the version")(lang))
+    sub = parser.add_subparsers(dest="command", metavar=tr("COMMAND")(lang), parser_class=Parser)
     sub.required = True
 
     def add(name: str, help: str, into=None) -> argparse.ArgumentParser:
-        p = (into or sub).add_parser(name, help=help, description=help)
-        common(p, suppress=True)
+        p = (into or sub).add_parser(name, help=help, description=help, lang=lang)
+        common(p, suppress=True, lang=lang)
         return p
 
     for module in COMMAND_MODULES:
-        module.register(sub, add)
+        module.register(sub, add, lang)
     return parser
 
 
@@ -73,8 +85,9 @@ def _protect_kid(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_protect_kid(list(sys.argv[1:] if argv is None else argv)))
+    argv = _protect_kid(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser(language_of(argv))
+    args = parser.parse_args(argv)
     lang = args.lang
     try:
         resolve_register(args)
@@ -82,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        sys.stderr.write("onderbroken\n")
+        sys.stderr.write(tr("interrupted")(lang) + "\n")
         return 130
     except Exception as exc:  # noqa: BLE001 - never a traceback for a user
         from registry.errors import RegistryError
@@ -98,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code
         if os.environ.get("DELEGATIES_DEBUG"):
             raise
-        text = ("onverwachte fout" if lang == "nl" else "unexpected error") + f": {type(exc).__name__}: {exc}"
-        sys.stderr.write(text + "\n")
+        text = tr("unexpected error: {kind}: {error}", kind=type(exc).__name__, error=str(exc))
+        sys.stderr.write(text(lang) + "\n")
         return EXIT_INPUT
 
 

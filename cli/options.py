@@ -9,6 +9,8 @@ import re
 import sys
 from typing import Any
 
+from delegations.texts import LANGS, Text, tr
+
 EXIT_OK, EXIT_REFUSED, EXIT_INPUT, EXIT_INTEGRITY = 0, 1, 2, 3
 
 # library parameter -> option of the command line (errors name parameters; we show our flags)
@@ -21,33 +23,53 @@ FLAGS = {"actor": "--actor", "power": "--power", "on": "--on", "amount": "--amou
          "jwks": "--jwks", "kid": "KID", "id": "ID", "wait": "--wait", "token": "TOKEN"}
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"verwacht een aantal seconden, gevonden '{value}'") from None
-    if not 0 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError("verwacht 0 tot 3600 seconden")
+def seconds_type(lang: str):
+    """The `type=` of --wait: a number of seconds from 0 to 3600, refused in `lang`."""
+
+    def seconds(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(tr("expected a number of seconds, found '{value}'", value=value)(lang)) from None
+        if not 0 <= number <= 3600:
+            raise argparse.ArgumentTypeError(tr("expected 0 to 3600 seconds")(lang))
+        return number
+
     return seconds
 
 
-def common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+def common(parser: argparse.ArgumentParser, suppress: bool, lang: str = "nl") -> None:
     default = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    parser.add_argument("--db", default=default(None), help="pad van het register (standaard $DELEGATIES_DB of ./delegaties.db)")
-    parser.add_argument("--json", action="store_true", default=default(False), help="antwoord als JSON")
-    parser.add_argument("--lang", choices=("nl", "en"), default=default("nl"), help="taal van de uitvoer (nl of en)")
-    parser.add_argument("--wait", type=_seconds, default=default(10.0), metavar="SECONDEN",
-                        help="hoe lang een schrijver wacht op een bezet register (standaard 10)")
-    parser.add_argument("--data-dir", dest="data_dir", default=default(None), metavar="MAP",
-                        help="map met één register per bestuur (<bestuur>.db); met --administration")
-    parser.add_argument("--administration", default=default(None), metavar="BESTUUR",
-                        help="het bestuur in --data-dir waarop het commando werkt")
+    parser.add_argument("--db", default=default(None),
+                        help=tr("path of the register (default $DELEGATIES_DB or ./delegaties.db)")(lang))
+    parser.add_argument("--json", action="store_true", default=default(False), help=tr("answer as JSON")(lang))
+    parser.add_argument("--lang", choices=LANGS, default=default("nl"), help=tr("language of the output (nl or en)")(lang))
+    parser.add_argument("--wait", type=seconds_type(lang), default=default(10.0), metavar=tr("SECONDS")(lang),
+                        help=tr("how long a writer waits for a busy register (default 10)")(lang))
+    parser.add_argument("--data-dir", dest="data_dir", default=default(None), metavar=tr("DIR")(lang),
+                        help=tr("directory with one register per administration (<administration>.db); "
+                                "with --administration")(lang))
+    parser.add_argument("--administration", default=default(None), metavar=tr("ADMINISTRATION")(lang),
+                        help=tr("the administration in --data-dir the command works on")(lang))
+
+
+def language_of(argv: list[str]) -> str:
+    """The language `--lang` asks for in `argv` (the last one counts, as for argparse), before parsing:
+    the parser itself, its help and its errors, speak that language. Dutch if none or unknown."""
+    lang = "nl"
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    return lang if lang in LANGS else "nl"
 
 
 def resolve_register(args: argparse.Namespace) -> None:
     """`--data-dir DIR --administration ID` names the register DIR/ID.db for every command but
     `serve`, which serves the whole directory."""
-    from delegations.texts import Text
     from registry.errors import InputError
 
     if not getattr(args, "data_dir", None) or args.command == "serve":
@@ -57,27 +79,32 @@ def resolve_register(args: argparse.Namespace) -> None:
     from registry.tokens import ADMINISTRATION_ID
 
     if args.db:
-        raise InputError(Text("kies --db of --data-dir, niet beide", "choose --db or --data-dir, not both"))
+        raise InputError(tr("choose --db or --data-dir, not both"))
     if not args.administration or not ADMINISTRATION_ID.fullmatch(args.administration):
-        raise InputError(Text("--data-dir vraagt --administration ID (letters, cijfers, - en _)",
-                              "--data-dir needs --administration ID (letters, digits, - and _)"))
+        raise InputError(tr("--data-dir needs --administration ID (letters, digits, - and _)"))
     args.db = str(Path(args.data_dir) / f"{args.administration}.db")
 
 
-def question_options(p: argparse.ArgumentParser, actor: bool = True) -> None:
+def question_options(p: argparse.ArgumentParser, lang: str, actor: bool = True) -> None:
     if actor:
-        p.add_argument("--actor", required=True, help="persoon (of functie/orgaan) die handelt")
-    p.add_argument("--power", required=True, help="bevoegdheid, bv. budgethouderschap.verbintenis")
-    p.add_argument("--on", help="datum JJJJ-MM-DD waarover de vraag gaat (standaard vandaag)")
-    p.add_argument("--as-known-on", dest="as_known_on", help="het register zoals gekend op dit tijdstip")
-    p.add_argument("--amount", help="bedrag in EUR, bv. 1200.50")
-    p.add_argument("--budget-key", dest="budget_key")
-    p.add_argument("--unit")
-    p.add_argument("--document-type", dest="document_type")
-    p.add_argument("--issuer", help="orgaan waarvan het document uitgaat")
-    p.add_argument("--matter", help="dossier of tegenpartij (bv. KBO:0123456789)")
-    p.add_argument("--concerns", metavar="PERSOON", help="de persoon op wie de handeling betrekking heeft")
-    p.add_argument("--entity", help="rechtspersoon (bv. gemeente of ocmw; standaard volgt ze uit --issuer)")
+        p.add_argument("--actor", required=True,
+                       help=tr("person (or position/organ) who acts")(lang))
+    p.add_argument("--power", required=True,
+                   help=tr("power, e.g. budgethouderschap.verbintenis")(lang))
+    p.add_argument("--on", help=tr("date YYYY-MM-DD the question is about (default today)")(lang))
+    p.add_argument("--as-known-on", dest="as_known_on",
+                   help=tr("the register as known at this moment")(lang))
+    p.add_argument("--amount", help=tr("amount in EUR, e.g. 1200.50")(lang))
+    p.add_argument("--budget-key", dest="budget_key",
+                   help=tr("budget key the act is charged to")(lang))
+    p.add_argument("--unit", help=tr("organisational unit the act belongs to")(lang))
+    p.add_argument("--document-type", dest="document_type",
+                   help=tr("type of the document, e.g. bestelbon")(lang))
+    p.add_argument("--issuer", help=tr("organ the document is issued by")(lang))
+    p.add_argument("--matter", help=tr("matter or counterparty (e.g. KBO:0123456789)")(lang))
+    p.add_argument("--concerns", metavar=tr("PERSON")(lang), help=tr("the person the act concerns")(lang))
+    p.add_argument("--entity",
+                   help=tr("legal entity (e.g. gemeente or ocmw; by default it follows from --issuer)")(lang))
 
 
 def scope_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -85,8 +112,9 @@ def scope_of(args: argparse.Namespace) -> dict[str, Any]:
                                           "concerns")}
 
 
-def say(args: argparse.Namespace, nl: str, en: str) -> str:
-    return en if args.lang == "en" else nl
+def say(args: argparse.Namespace, text: Text) -> str:
+    """A text in the language of the command line (`--lang`)."""
+    return text(args.lang)
 
 
 # Characters JSON leaves as they are but a terminal or a viewer acts on: C1 controls, format
@@ -124,7 +152,6 @@ def open_registry(args: argparse.Namespace, create: bool = False, lazy: bool = F
 
 def read_bounded(stream: Any, limit: int, what: str) -> bytes:
     """At most `limit` bytes from a binary stream; InputError when there is more."""
-    from delegations.texts import Text
     from registry.errors import InputError
 
     chunks, size = [], 0
@@ -136,8 +163,7 @@ def read_bounded(stream: Any, limit: int, what: str) -> bytes:
         size += len(chunk)
     data = (b"" if not chunks or isinstance(chunks[0], bytes) else "").join(chunks)
     if len(data) > limit:
-        raise InputError(Text(f"{what}: meer dan {limit} bytes; dat is geen attest of sleutelbundel",
-                              f"{what}: more than {limit} bytes; that is not an attestation or key set"))
+        raise InputError(tr("{what}: more than {limit} bytes; that is not an attestation or key set", what=what, limit=limit))
     return data
 
 

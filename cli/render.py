@@ -4,56 +4,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from delegations.texts import nl_amount
+from delegations.texts import N_, Amount, gettext, tr
 
-CAPACITY = {"titular": ("titularis", "titular"), "acting": ("waarnemend", "acting")}
-EVERY = {"act": ("per handeling", "per act"), "month": ("maandelijks", "monthly"), "quarter": ("per kwartaal", "quarterly"),
-         "half_year": ("per halfjaar", "half-yearly"), "year": ("jaarlijks", "yearly")}
+CAPACITY = {"titular": N_("titular"), "acting": N_("acting")}
+EVERY = {"act": N_("per act"), "month": N_("monthly"), "quarter": N_("quarterly"), "half_year": N_("half-yearly"),
+         "year": N_("yearly")}
+LIMIT_NAMES = {"budget_keys": N_("budget keys"), "units": N_("units"), "document_types": N_("document types"),
+               "issuers": N_("issuers"), "excluded": N_("excluded")}
 
 
-def _l(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+def label(table: dict[str, str], key: str, lang: str, default: str = "") -> str:
+    """The label of `key` in a table of `N_` ids, in `lang`; `default` for a key it does not know."""
+    return gettext(table[key], lang) if key in table else default
+
+
+def every(key: str, lang: str) -> str:
+    """How often a report is due ('monthly'); an unknown period as it is."""
+    return label(EVERY, key, lang, key)
 
 
 def amount(value: str, lang: str) -> str:
-    return f"{value} EUR" if lang == "en" else f"{nl_amount(value)} EUR"
+    """'8.500,00 EUR' in Dutch, '8500.00 EUR' in English."""
+    return tr("{amount} EUR", amount=Amount(value))(lang)
 
 
 def step_line(step: dict[str, Any], lang: str) -> str:
     kind = step["step"]
     if kind == "law":
-        return (f"law: {step['rule']}, holder {step['holder']}" if lang == "en"
-                else f"wet: {step['rule']}, houder {step['holder']}")
+        return (tr("law: {rule}, holder {holder}", rule=step['rule'], holder=step['holder'])(lang))
     if kind == "grant":
-        return (f"grant {step['grant']} (decision {step['decision']}) to {step['to']}" if lang == "en"
-                else f"delegatie {step['grant']} (besluit {step['decision']}) aan {step['to']}")
-    cap = _l(CAPACITY.get(step.get("capacity", "titular"), ("", "")), lang)
+        return (tr("grant {grant} (decision {decision}) to {to}", grant=step['grant'], decision=step['decision'], to=step['to'])(lang))
+    cap = label(CAPACITY, step.get("capacity", "titular"), lang)
     if kind == "substitution":
-        return (f"substitution: {step['person']} as {step['position']} ({cap}) stands in for {step['for']}" if lang == "en"
-                else f"vervanging: {step['person']} als {step['position']} ({cap}) vervangt {step['for']}")
-    return (f"appointment: {step['person']} as {step['position']} ({cap})" if lang == "en"
-            else f"aanstelling: {step['person']} als {step['position']} ({cap})")
+        return (tr("substitution: {person} as {position} ({cap}) stands in for {value}", person=step['person'], position=step['position'], cap=cap, value=step['for'])(lang))
+    return (tr("appointment: {person} as {position} ({cap})", person=step['person'], position=step['position'], cap=cap)(lang))
 
 
 def chain_summary(chain: list[dict[str, Any]]) -> str:
     parts = []
-    for s in chain:
-        parts.append(s.get("rule") or s.get("grant") or s.get("person"))
+    for s in chain:  # a grant step names its rule too: the grant is what tells chains apart
+        parts.append(s.get("grant") or s.get("rule") or s.get("person"))
     return " -> ".join(str(p) for p in parts)
 
 
 def limits_lines(limits: dict[str, Any], lang: str) -> list[str]:
     out = []
     if "max_amount" in limits:
-        out.append(("max. per act: " if lang == "en" else "max. per handeling: ") + amount(limits["max_amount"], lang))
+        out.append((tr("max. per act: ")(lang)) + amount(limits["max_amount"], lang))
     if "annual_ceiling" in limits:
-        out.append(("annual ceiling: " if lang == "en" else "jaarplafond: ") + amount(limits["annual_ceiling"], lang))
-    names = {"budget_keys": ("budgetsleutels", "budget keys"), "units": ("eenheden", "units"),
-             "document_types": ("documenttypes", "document types"), "issuers": ("uitgevers", "issuers"),
-             "excluded": ("uitgesloten", "excluded")}
-    for key, pair in names.items():
+        out.append((tr("annual ceiling: ")(lang)) + amount(limits["annual_ceiling"], lang))
+    for key, msgid in LIMIT_NAMES.items():
         if key in limits:
-            out.append(f"{_l(pair, lang)}: {', '.join(limits[key]) or '-'}")
+            out.append(f"{gettext(msgid, lang)}: {', '.join(limits[key]) or '-'}")
     return out
 
 
@@ -70,28 +72,25 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
     extra = f" [{', '.join(scope)}]" if scope else ""
     lines = []
     if a["allowed"]:
-        lines.append(f"ALLOWED: {who} may exercise {q['power']} on {q['on']}{extra}" if lang == "en"
-                      else f"TOEGESTAAN: {who} mag {q['power']} uitoefenen op {q['on']}{extra}")
-        lines.append("Chain:" if lang == "en" else "Keten:")
+        lines.append(tr("ALLOWED: {who} may exercise {power} on {on}{extra}", who=who, power=q['power'], on=q['on'], extra=extra)(lang))
+        lines.append(tr("Chain:")(lang))
         for i, s in enumerate(a["chains"][0], 1):
             lines.append(f"  {i}. {step_line(s, lang)}")
         if len(a["chains"]) > 1:
-            lines.append(f"  (+{len(a['chains']) - 1} other valid chain(s); see --json)" if lang == "en"
-                          else f"  (+{len(a['chains']) - 1} andere geldige keten(s); zie --json)")
+            lines.append(tr("  (+{value} other valid chain(s); see --json)", value=len(a['chains']) - 1)(lang))
         lim = limits_lines(a["effective_limits"], lang)
         if lim:
-            lines.append(("Limits: " if lang == "en" else "Grenzen: ") + "; ".join(lim))
+            lines.append((tr("Limits: ")(lang)) + "; ".join(lim))
         for c in a["conditions"]:
-            lines.append(("Condition " if lang == "en" else "Voorwaarde ") + f"{c['code']}: {c['text']}")
+            lines.append((tr("Condition ")(lang)) + f"{c['code']}: {c['text']}")
         if a.get("signature_mention"):
-            lines.append(("Signature mention: " if lang == "en" else "Vermelding bij handtekening: ") + a["signature_mention"])
+            lines.append((tr("Signature mention: ")(lang)) + a["signature_mention"])
         if a["reporting"]:
-            reps = [f"{r['to']} {_l(EVERY.get(r['every'], (r['every'], r['every'])), lang)}" for r in a["reporting"]]
-            lines.append(("Reporting: " if lang == "en" else "Rapportering: ") + "; ".join(reps))
+            reps = [f"{r['to']} {every(r['every'], lang)}" for r in a["reporting"]]
+            lines.append((tr("Reporting: ")(lang)) + "; ".join(reps))
     else:
-        lines.append(f"REFUSED: {who} may not exercise {q['power']} on {q['on']}{extra}" if lang == "en"
-                      else f"GEWEIGERD: {who} mag {q['power']} niet uitoefenen op {q['on']}{extra}")
-        lines.append("Reasons:" if lang == "en" else "Redenen:")
+        lines.append(tr("REFUSED: {who} may not exercise {power} on {on}{extra}", who=who, power=q['power'], on=q['on'], extra=extra)(lang))
+        lines.append(tr("Reasons:")(lang))
         candidates = a.get("candidates", [])
         # The same reason on several chains (e.g. one grant below two legal bases) is said once.
         grouped: dict[tuple[str, str], list[int]] = {}
@@ -99,7 +98,7 @@ def answer_text(a: dict[str, Any], lang: str, names: dict[str, str] | None = Non
             grouped.setdefault((r["code"], r["text"]), [])
             if r.get("chain") is not None and r["chain"] < len(candidates):
                 grouped[(r["code"], r["text"])].append(r["chain"])
-        label = "chain" if lang == "en" else "keten"
+        label = tr("chain")(lang)
         for (code, text), chains in grouped.items():
             where = ""
             if chains:

@@ -5,43 +5,51 @@ from __future__ import annotations
 import argparse
 import sys
 
+from delegations.texts import Day, Text, tr
+
 from .options import EXIT_OK, open_registry, out, say, shown
 
 FORMATS = ("html", "md", "json", "csv")
 STATUSES = ("due", "overdue", "done")
 
 
-def register(sub, add) -> None:
-    p = add("duties", "rapporteringsplichten: te doen, achterstallig en gedaan; 'duties done' legt een vervulling vast")
+def register(sub, add, lang: str) -> None:
+    p = add("duties", tr("reporting duties: to do, overdue and done; 'duties done' records one as done")(lang))
     p.add_argument("action", nargs="?", choices=("done",), metavar="done",
-                   help="leg vast dat een plicht vervuld is (met --grant, --period, --on en --ref)")
-    p.add_argument("--on", metavar="DATUM", help="peildatum (lijst) of datum van de rapportering (done); standaard vandaag")
-    p.add_argument("--grant", metavar="DELEGATIE", help="alleen deze delegatie (lijst) of de delegatie die rapporteerde (done)")
-    p.add_argument("--period", metavar="PERIODE", help="2025-M01, 2025-Q1, 2025-H1, 2025, notify of een uitoefeningsreferentie")
-    p.add_argument("--ref", metavar="REF", help="referentie van de rapportering (bv. nota of zittingsbesluit)")
-    p.add_argument("--to", metavar="ORGAAN", help="ontvanger, als de delegatie meerdere plichten voor die periode heeft")
-    p.add_argument("--status", choices=STATUSES, help="alleen plichten met deze status (lijst)")
+                   help=tr("record that a duty is done (with --grant, --period, --on and --ref)")(lang))
+    p.add_argument("--on", metavar=tr("DATE")(lang),
+                   help=tr("reference date (list) or date of the report (done); default today")(lang))
+    p.add_argument("--grant", metavar=tr("GRANT")(lang),
+                   help=tr("only this grant (list) or the grant that reported (done)")(lang))
+    p.add_argument("--period", metavar=tr("PERIOD")(lang),
+                   help=tr("2025-M01, 2025-Q1, 2025-H1, 2025, notify or a reference of a use")(lang))
+    p.add_argument("--ref", metavar="REF", help=tr("reference of the report (e.g. a memo or a session decision)")(lang))
+    p.add_argument("--to", metavar=tr("ORGAN")(lang),
+                   help=tr("recipient, if the grant has several duties for that period")(lang))
+    p.add_argument("--status", choices=STATUSES, help=tr("only duties with this status (list)")(lang))
     p.set_defaults(run=duties, flag_names={"reference": "--ref"})
-    p = add("report", "jaarrapport delegaties (--year) of rapportering over een periode (--grant en --period)")
-    p.add_argument("--year", type=int, metavar="JJJJ")
-    p.add_argument("--grant", metavar="DELEGATIE")
-    p.add_argument("--period", metavar="PERIODE")
-    p.add_argument("--format", choices=FORMATS, help="html, md, json of csv (standaard: volgens de extensie van --out, anders json met --json, anders md)")
-    p.add_argument("--out", metavar="BESTAND", help="schrijf naar dit bestand in plaats van naar de uitvoer")
-    p.add_argument("--on", metavar="DATUM", help="toestand van de rapporteringsplichten op deze datum (standaard vandaag)")
-    p.add_argument("--force", action="store_true", help="overschrijf een bestaand --out-bestand")
+    p = add("report", tr("annual report of delegations (--year) or report on a period (--grant and --period)")(lang))
+    p.add_argument("--year", type=int, metavar=tr("YYYY")(lang), help=tr("the year of the annual report")(lang))
+    p.add_argument("--grant", metavar=tr("GRANT")(lang), help=tr("the grant of a periodic report (with --period)")(lang))
+    p.add_argument("--period", metavar=tr("PERIOD")(lang),
+                   help=tr("the period of a periodic report: 2025-M01, 2025-Q1, 2025-H1 or 2025 (with --grant)")(lang))
+    p.add_argument("--format", choices=FORMATS,
+                   help=tr("html, md, json or csv (default: by the extension of --out, else json with --json, "
+                           "else md)")(lang))
+    p.add_argument("--out", metavar=tr("FILE")(lang), help=tr("write to this file instead of the output")(lang))
+    p.add_argument("--on", metavar=tr("DATE")(lang),
+                   help=tr("state of the reporting duties on this date (default today)")(lang))
+    p.add_argument("--force", action="store_true", help=tr("overwrite an existing --out file")(lang))
     p.set_defaults(run=report)
 
 
-def _input_error(nl: str, en: str):
-    from delegations.texts import Text
+def _input_error(text: Text):
     from registry.errors import InputError
 
-    return InputError(Text(nl, en))
+    return InputError(text)
 
 
 def duties(args: argparse.Namespace) -> int:
-    from delegations.periods import long_date
     from registry.reports import label
 
     reg = open_registry(args, readonly=args.action != "done")
@@ -50,22 +58,19 @@ def duties(args: argparse.Namespace) -> int:
         missing = [o for o, v in (("--grant", args.grant), ("--period", args.period), ("--on", args.on), ("--ref", args.ref))
                    if not v]
         if missing:
-            raise _input_error(f"duties done: ontbrekende optie(s) {', '.join(missing)}",
-                               f"duties done: missing option(s) {', '.join(missing)}")
+            raise _input_error(tr("duties done: missing option(s) {join}", join=', '.join(missing)))
         ev = reg.duty_done(args.grant, args.period, args.on, args.ref, to=args.to)
         if ev is None:
-            out(args, {"recorded": False}, say(args, "Deze rapportering stond al in het register.",
-                                               "This report was already recorded."))
+            out(args, {"recorded": False}, say(args, tr("This report was already recorded.")))
         else:
             d = ev.data
             out(args, {"recorded": True, "seq": ev.seq, "head": ev.hash, **d},
-                say(args, f"Rapportering {d['grant']} {d['period']} aan {d['to']} vastgelegd op {long_date(d['on'])} "
-                    f"({shown(d['reference'])}; seq {ev.seq}).",
-                    f"Report {d['grant']} {d['period']} to {d['to']} recorded as done on {long_date(d['on'], 'en')} "
-                    f"({shown(d['reference'])}; seq {ev.seq})."))
+                say(args, tr("Report {grant} {period} to {to} recorded as done on {day} ({shown}; seq {seq}).",
+                             grant=d["grant"], period=d["period"], to=d["to"], day=Day(d["on"]),
+                             shown=shown(d["reference"]), seq=ev.seq)))
         return EXIT_OK
     if args.period or args.ref or args.to:
-        raise _input_error("--period, --ref en --to horen bij 'duties done'", "--period, --ref and --to belong to 'duties done'")
+        raise _input_error(tr("--period, --ref and --to belong to 'duties done'"))
     items = reg.duties(on=args.on, grant=args.grant)
     if args.status:
         items = [x for x in items if x["status"] == args.status]
@@ -73,23 +78,22 @@ def duties(args: argparse.Namespace) -> int:
     for x in items:
         done = ""
         if x["done_on"]:
-            late = say(args, ", te laat", ", late") if x["late"] else ""
-            done = say(args, f" - gedaan op {long_date(x['done_on'])} ({shown(x['reference'])}{late})",
-                       f" - done on {long_date(x['done_on'], 'en')} ({shown(x['reference'])}{late})")
+            late = say(args, tr(", late")) if x["late"] else ""
+            done = say(args, tr(" - done on {day} ({shown}{late})", day=Day(x["done_on"]), shown=shown(x["reference"]),
+                                late=late))
         lines.append(f"{label(x['status'], lang):<14} {x['grant']:<20} {x['period']:<12} -> {x['to']:<14} "
-                     + say(args, "uiterlijk ", "due ") + long_date(x["due"], lang) + f" ({label(x['every'], lang)}){done}")
+                     + say(args, tr("due {day}", day=Day(x["due"]))) + f" ({label(x['every'], lang)}){done}")
     out(args, {"on": args.on, "duties": items},
-        "\n".join(lines) or say(args, "Geen rapporteringsplichten.", "No reporting duties."))
+        "\n".join(lines) or say(args, tr("No reporting duties.")))
     return EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.out) or ("json" if args.json else "md")
     if args.year is not None and (args.grant or args.period):
-        raise _input_error("kies --year (jaarrapport) of --grant met --period (rapportering), niet beide",
-                           "choose --year (annual report) or --grant with --period (periodic report), not both")
+        raise _input_error(tr("choose --year (annual report) or --grant with --period (periodic report), not both"))
     if args.year is None and not (args.grant and args.period):
-        raise _input_error("report: geef --year JJJJ, of --grant en --period", "report: give --year YYYY, or --grant and --period")
+        raise _input_error(tr("report: give --year YYYY, or --grant and --period"))
     reg = open_registry(args, readonly=True)
     if args.year is not None:
         data = reg.annual_report(args.year, args.lang, as_of=args.on)
@@ -98,7 +102,7 @@ def report(args: argparse.Namespace) -> int:
     if args.out:
         path = reg.write_report(data, fmt, args.lang, args.out, force=args.force)
         out(args, {"written": str(path), "format": fmt},
-            say(args, f"Rapport ({fmt}) geschreven naar {path}", f"Report ({fmt}) written to {path}"))
+            say(args, tr("Report ({fmt}) written to {path}", fmt=fmt, path=path)))
     else:
         sys.stdout.write(reg.render_report(data, fmt, args.lang))
     return EXIT_OK

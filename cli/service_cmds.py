@@ -11,42 +11,47 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from delegations.texts import Text, tr
+
 from .options import EXIT_OK, out, say
 
 
-def register(sub: Any, add: Any) -> None:
-    p = add("serve", "start de HTTP-beslissingsdienst (AuthZEN en eigen eindpunten)")
-    p.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="poort (standaard 8080)")
-    p.add_argument("--oidc-issuer", dest="oidc_issuer", help="aanvaard ook OIDC-toegangstokens van deze uitgever (iss)")
-    p.add_argument("--oidc-audience", dest="oidc_audience", help="verplichte aud van die tokens")
-    p.add_argument("--oidc-jwks-url", dest="oidc_jwks_url", help="JWKS van de uitgever (standaard: uit openid-configuration)")
+def register(sub: Any, add: Any, lang: str) -> None:
+    p = add("serve", tr("start the HTTP decision service (AuthZEN and its own endpoints)")(lang))
+    p.add_argument("--host", default="127.0.0.1", help=tr("address to listen on (default 127.0.0.1)")(lang))
+    p.add_argument("--port", type=int, default=8080, help=tr("port (default 8080)")(lang))
+    p.add_argument("--oidc-issuer", dest="oidc_issuer",
+                   help=tr("accept OIDC access tokens of this issuer (iss) too")(lang))
+    p.add_argument("--oidc-audience", dest="oidc_audience", help=tr("the aud those tokens must have")(lang))
+    p.add_argument("--oidc-jwks-url", dest="oidc_jwks_url",
+                   help=tr("JWKS of the issuer (default: from its openid-configuration)")(lang))
     p.add_argument("--oidc-role-claim", dest="oidc_role_claim", default="delegaties_role",
-                   help="claim met de rol (reader, recorder of admin; ook een lijst; punten voor geneste claims)")
+                   help=tr("claim holding the role (reader, recorder or admin; a list too; dots for nested "
+                           "claims)")(lang))
     p.add_argument("--oidc-administration-claim", dest="oidc_administration_claim", default="delegaties_administration",
-                   help="claim met de id van het bestuur")
+                   help=tr("claim holding the id of the administration")(lang))
     p.add_argument("--forwarded-allow-ips", dest="forwarded_allow_ips", default="127.0.0.1",
-                   help="proxy's waarvan X-Forwarded-Proto/For vertrouwd wordt (standaard 127.0.0.1)")
-    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+                   help=tr("proxies whose X-Forwarded-Proto/For is trusted (default 127.0.0.1)")(lang))
+    p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                   help=tr("how much the server logs (default info)")(lang))
     p.set_defaults(run=serve)
-    p = add("tokens", "toegangstokens van de HTTP-dienst: maken, tonen, intrekken")
-    ts = p.add_subparsers(dest="tokens_action", metavar="ACTIE", parser_class=type(p))
+    p = add("tokens", tr("access tokens of the HTTP service: create, list, revoke")(lang))
+    ts = p.add_subparsers(dest="tokens_action", metavar=tr("ACTION")(lang), parser_class=type(p))
     ts.required = True
-    q = add("new", "maak een token (één keer getoond, op de laatste regel)", into=ts)
-    q.add_argument("--role", required=True, choices=("reader", "recorder", "admin"), help="rol van het token")
-    q.add_argument("--label", help="waarvoor het dient, bv. boekhoudpakket")
-    q.add_argument("--expires-in-days", dest="expires_in_days", type=int, help="geldigheid in dagen")
-    add("list", "toon de tokens (zonder geheim)", into=ts)
-    q = add("revoke", "trek een token in", into=ts)
-    q.add_argument("id", metavar="TOKEN_ID", help="id van het token (zie 'tokens list')")
+    q = add("new", tr("create a token (shown once, on the last line)")(lang), into=ts)
+    q.add_argument("--role", required=True, choices=("reader", "recorder", "admin"), help=tr("role of the token")(lang))
+    q.add_argument("--label", help=tr("what it is for, e.g. accounting package")(lang))
+    q.add_argument("--expires-in-days", dest="expires_in_days", type=int, help=tr("validity in days")(lang))
+    add("list", tr("show the tokens (without secret)")(lang), into=ts)
+    q = add("revoke", tr("revoke a token")(lang), into=ts)
+    q.add_argument("id", metavar="TOKEN_ID", help=tr("id of the token (see 'tokens list')")(lang))
     p.set_defaults(run=tokens)
 
 
-def _input_error(nl: str, en: str):
-    from delegations.texts import Text
+def _input_error(text: Text):
     from registry.errors import InputError
 
-    return InputError(Text(nl, en))
+    return InputError(text)
 
 
 def _register_path(args: argparse.Namespace) -> tuple[Path, str | None]:
@@ -74,17 +79,15 @@ def tokens(args: argparse.Namespace) -> int:
             out(args, {**issued.record.to_dict(), "token": issued.token})
         else:
             r = issued.record
-            print(say(args, f"Token {r.id} voor {r.administration}, rol {r.role}; het wordt maar één keer getoond "
-                      "(alleen een hash wordt bewaard):", f"Token {r.id} for {r.administration}, role {r.role}; it is "
-                      "shown only once (only a hash is kept):"))
+            print(say(args, tr("Token {id} for {administration}, role {role}; it is shown only once (only a hash is kept):", id=r.id, administration=r.administration, role=r.role)))
             print(issued.token)
     elif action == "list":
         items = [r.to_dict() for r in store.list()]
         out(args, items, "\n".join(f"{r['id']}  {r['role']:<8} {r['status']:<8} {r['created_at']}  {r['label'] or ''}"
-                                   for r in items) or say(args, "Geen tokens.", "No tokens."))
+                                   for r in items) or say(args, tr("No tokens.")))
     else:
         r = store.revoke(args.id)
-        out(args, r.to_dict(), say(args, f"Token {r.id} ingetrokken ({r.revoked_at}).", f"Token {r.id} revoked ({r.revoked_at})."))
+        out(args, r.to_dict(), say(args, tr("Token {id} revoked ({revoked_at}).", id=r.id, revoked_at=r.revoked_at)))
     return EXIT_OK
 
 
@@ -96,8 +99,7 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(config)
     where = config.data_dir if config.multi else config.db
-    sys.stderr.write(say(args, f"delegaties-dienst voor {where} op http://{args.host}:{args.port}\n",
-                         f"delegaties service for {where} on http://{args.host}:{args.port}\n"))
+    sys.stderr.write(say(args, tr("delegaties service for {where} on http://{host}:{port}\n", where=where, host=args.host, port=args.port)))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, server_header=False)
     return EXIT_OK
@@ -110,19 +112,19 @@ def service_config(args: Any):
     from .service.config import OidcConfig, ServiceConfig
 
     if not 0 < args.port < 65536:
-        raise _input_error("--port: verwacht 1 tot 65535", "--port: expected 1 to 65535")
+        raise _input_error(tr("--port: expected 1 to 65535"))
     oidc = None
     if args.oidc_issuer or args.oidc_audience or args.oidc_jwks_url:
         if not (args.oidc_issuer and args.oidc_audience):
-            raise _input_error("OIDC vraagt --oidc-issuer en --oidc-audience", "OIDC needs --oidc-issuer and --oidc-audience")
+            raise _input_error(tr("OIDC needs --oidc-issuer and --oidc-audience"))
         oidc = OidcConfig(args.oidc_issuer, args.oidc_audience, args.oidc_jwks_url, args.oidc_role_claim,
                           args.oidc_administration_claim)
     if args.data_dir:
         if args.db:
-            raise _input_error("kies --db of --data-dir, niet beide", "choose --db or --data-dir, not both")
+            raise _input_error(tr("choose --db or --data-dir, not both"))
         data_dir = Path(args.data_dir)
         if not data_dir.is_dir() or not os.access(data_dir, os.R_OK | os.X_OK):
-            raise _input_error(f"--data-dir {data_dir}: geen leesbare map", f"--data-dir {data_dir}: not a readable directory")
+            raise _input_error(tr("--data-dir {data_dir}: not a readable directory", data_dir=data_dir))
         return ServiceConfig(data_dir=data_dir, oidc=oidc)
     db = Path(args.db) if args.db else default_path()
     Registry.open(db).close()  # fail now, with the CLI's message, rather than on the first request

@@ -6,78 +6,52 @@ import argparse
 import sys
 from typing import Any
 
+from delegations.texts import N_, Day, Text, gettext, tr
+
 from .options import EXIT_OK, EXIT_REFUSED, open_registry, out
 
 FORMATS = ("text", "json", "html")
-# Bilingual texts of the clerk's view, in one place (to move into catalogs later).
-T = {
-    "title_files": ("Wat het inlezen van {files} zou wijzigen", "What importing {files} would change"),
-    "title_moments": ("Wat er wijzigde tussen het register zoals gekend op {t1} en {t2}",
-                      "What changed between the register as known at {t1} and at {t2}"),
-    "now": ("nu", "now"),
-    "gained": ("Bevoegdheid verkregen", "Authority gained"),
-    "lost": ("Bevoegdheid verloren", "Authority lost"),
-    "changed": ("Bevoegdheid gewijzigd", "Authority changed"),
-    "none": ("geen", "none"),
-    "always": ("altijd", "always"),
-    "from": ("vanaf {a}", "from {a}"),
-    "until": ("tot en met {b}", "until {b}"),
-    "between": ("van {a} tot en met {b}", "from {a} until {b}"),
-    "limits": ("grenzen", "limits"),
-    "no_limits": ("geen grenzen", "no limits"),
-    "via": ("via", "via"),
-    "more_chains": (" (+{n} andere keten(s))", " (+{n} other chain(s))"),
-    "before": ("voor", "before"),
-    "after": ("na", "after"),
-    "conditions": ("voorwaarden", "conditions"),
-    "chains": ("ketens", "chains"),
-    "signature_mention": ("vermelding bij handtekening", "signature mention"),
-    "reporting": ("rapportering", "reporting"),
-    "grants": ("Delegaties: {new} nieuw, {changed} gewijzigd, {revoked} ingetrokken",
-               "Grants: {new} new, {changed} changed, {revoked} revoked"),
-    "grant_new": ("nieuw: {grant} aan {to} ({powers})", "new: {grant} to {to} ({powers})"),
-    "grant_changed": ("gewijzigd: {grant} aan {to}: {fields}", "changed: {grant} to {to}: {fields}"),
-    "grant_revoked": ("ingetrokken: {grant} aan {to} vanaf {since} (besluit {by}{reason})",
-                      "revoked: {grant} to {to} from {since} (decision {by}{reason})"),
-    "previously": ("; voorheen vanaf {since}", "; previously from {since}"),
-    "findings": ("Vaststellingen", "Findings"),
-    "error": ("fout", "error"),
-    "warning": ("waarschuwing", "warning"),
-    "nothing": ("Geen enkele persoon krijgt, verliest of wijzigt een bevoegdheid.",
-                "No person gains, loses or changes any authority."),
-    "written": ("Vergelijking ({fmt}) geschreven naar {path}", "Comparison ({fmt}) written to {path}"),
-    "test_ok": ("Alle {n} bewering(en) gelden.", "All {n} assertion(s) hold."),
-    "test_broken": ("{k} van {n} bewering(en) gelden niet.", "{k} of {n} assertion(s) do not hold."),
-}
+# The labels of the clerk's view that depend on data: a kind of change, an aspect, a severity.
+KINDS = {"gained": N_("Authority gained"), "lost": N_("Authority lost"), "changed": N_("Authority changed")}
+ASPECTS = {"limits": N_("limits"), "conditions": N_("conditions"), "chains": N_("chains"),
+           "signature_mention": N_("signature mention"), "reporting": N_("reporting")}
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 
 
-def tr(key: str, lang: str, **values: Any) -> str:
-    pair = T[key]
-    return (pair[1] if lang == "en" else pair[0]).format(**values)
+def _label(table: dict[str, str], key: str, lang: str) -> str:
+    return gettext(table[key], lang) if key in table else key
 
 
-def register(sub, add) -> None:
-    p = add("diff", "wat zou het inlezen van deze bestanden wijzigen (zonder te schrijven), of wat wijzigde "
-                    "tussen twee momenten van het register: per persoon en bevoegdheid")
-    p.add_argument("files", nargs="*", metavar="BESTAND", help="registerbestanden (ontwerpbesluiten) om te vergelijken")
+def register(sub, add, lang: str) -> None:
+    p = add("diff", tr("what importing these files would change (without writing), or what changed between two "
+                       "moments of the register: per person and power")(lang))
+    p.add_argument("files", nargs="*", metavar=tr("FILE")(lang),
+                   help=tr("register files (draft decisions) to compare")(lang))
     p.add_argument("--as-known-on", dest="as_known_on", metavar="T1",
-                   help="vergelijk het register zoals gekend op dit tijdstip (in plaats van bestanden)")
-    p.add_argument("--to", metavar="T2", help="met het register zoals gekend op dit tijdstip (standaard nu)")
-    p.add_argument("--format", choices=FORMATS, help="text, json of html (standaard: volgens --out, anders text, json met --json)")
-    p.add_argument("--out", metavar="BESTAND", help="schrijf naar dit bestand (html of json) in plaats van naar de uitvoer")
-    p.add_argument("--force", action="store_true", help="overschrijf een bestaand --out-bestand")
+                   help=tr("compare the register as known at this moment (instead of files)")(lang))
+    p.add_argument("--to", metavar="T2", help=tr("with the register as known at this moment (default now)")(lang))
+    p.add_argument("--format", choices=FORMATS,
+                   help=tr("text, json or html (default: by --out, else text, json with --json)")(lang))
+    p.add_argument("--out", metavar=tr("FILE")(lang),
+                   help=tr("write to this file (html or json) instead of the output")(lang))
+    p.add_argument("--force", action="store_true", help=tr("overwrite an existing --out file")(lang))
     p.set_defaults(run=diff)
-    p = add("test", "voer een beweringenbestand uit (format: delegaties-assertions/1): exit 0 als alles geldt, 1 anders")
-    p.add_argument("file", metavar="BESTAND", help="het beweringenbestand")
-    p.add_argument("--as-known-on", dest="as_known_on", help="het register zoals gekend op dit tijdstip")
+    p = add("test", tr("run an assertion file (format: delegaties-assertions/1): exit 0 if all hold, 1 otherwise")(lang))
+    p.add_argument("file", metavar=tr("FILE")(lang), help=tr("the assertion file")(lang))
+    p.add_argument("--as-known-on", dest="as_known_on", help=tr("the register as known at this moment")(lang))
     p.set_defaults(run=test)
 
 
-def _input_error(nl: str, en: str):
-    from delegations.texts import Text
+def _input_error(text: Text):
     from registry.errors import InputError
 
-    return InputError(Text(nl, en))
+    return InputError(text)
+
+
+def _test_summary(bad: int, total: int) -> Text:
+    if bad:
+        return tr("{bad} of {total} assertion(s) do not hold.", bad=bad, total=total)
+    return tr("All {total} assertion(s) hold.", total=total)
 
 
 def diff(args: argparse.Namespace) -> int:
@@ -85,19 +59,19 @@ def diff(args: argparse.Namespace) -> int:
 
     fmt = args.format or _format_of(args.out) or ("json" if args.json else "text")
     if args.files and args.as_known_on:
-        raise _input_error("diff: geef bestanden of --as-known-on, niet beide", "diff: give files or --as-known-on, not both")
+        raise _input_error(tr("diff: give files or --as-known-on, not both"))
     if not args.files and not args.as_known_on:
-        raise _input_error("diff: geef bestanden, of --as-known-on T1 [--to T2]", "diff: give files, or --as-known-on T1 [--to T2]")
+        raise _input_error(tr("diff: give files, or --as-known-on T1 [--to T2]"))
     if args.to and not args.as_known_on:
-        raise _input_error("diff: --to hoort bij --as-known-on", "diff: --to belongs with --as-known-on")
+        raise _input_error(tr("diff: --to belongs with --as-known-on"))
     if fmt == "text" and args.out:
-        raise _input_error("--out: kies --format html of json", "--out: choose --format html or json")
+        raise _input_error(tr("--out: choose --format html or json"))
     reg = open_registry(args, readonly=True)
     result = whatif.diff_files(reg, *args.files) if args.files else whatif.diff_moments(reg, args.as_known_on, args.to)
     data = result.to_dict(args.lang)
     if args.out:
         path = reg.write_report(data, fmt, args.lang, args.out, force=args.force)
-        out(args, {"written": str(path), "format": fmt}, tr("written", args.lang, fmt=fmt, path=path))
+        out(args, {"written": str(path), "format": fmt}, tr("Comparison ({fmt}) written to {path}", fmt=fmt, path=path)(args.lang))
     elif fmt == "text":
         out(args, data, diff_text(data, args.lang))
     else:
@@ -113,8 +87,7 @@ def test(args: argparse.Namespace) -> int:
     outcomes = assertions.run(reg, af, as_known_on=args.as_known_on)
     bad = assertions.broken(outcomes)
     lines = [o.render(args.lang) for o in outcomes]
-    lines.append(tr("test_broken", args.lang, k=len(bad), n=len(outcomes)) if bad
-                 else tr("test_ok", args.lang, n=len(outcomes)))
+    lines.append(_test_summary(len(bad), len(outcomes))(args.lang))
     out(args, {"holds": not bad, "total": len(outcomes), "broken": [o.to_dict(args.lang) for o in bad],
                "assertions": [o.to_dict(args.lang) for o in outcomes]}, "\n".join(lines))
     return EXIT_REFUSED if bad else EXIT_OK
@@ -126,8 +99,7 @@ def demo_assertions(reg, path, lang: str) -> str:
 
     outcomes = assertions.run(reg, assertions.read(path))
     bad = assertions.broken(outcomes)
-    head = f"{path.name}: " + (tr("test_broken", lang, k=len(bad), n=len(outcomes)) if bad
-                               else tr("test_ok", lang, n=len(outcomes)))
+    head = f"{path.name}: " + _test_summary(len(bad), len(outcomes))(lang)
     return "\n".join([head, *(o.render(lang) for o in bad)])
 
 
@@ -141,14 +113,11 @@ def _format_of(path: str | None) -> str | None:
 # -- the clerk's text -----------------------------------------------------------------------
 
 def period_text(start: str | None, end: str | None, lang: str) -> str:
-    from delegations.periods import long_date
-
-    a, b = long_date(start, lang), long_date(end, lang)
     if start and end:
-        return tr("between", lang, a=a, b=b)
+        return tr("from {start} until {end}", start=Day(start), end=Day(end))(lang)
     if start:
-        return tr("from", lang, a=a)
-    return tr("until", lang, b=b) if end else tr("always", lang)
+        return tr("from {start}", start=Day(start))(lang)
+    return tr("until {end}", end=Day(end))(lang) if end else tr("always")(lang)
 
 
 def chain_text(chain: list[str], lang: str) -> str:
@@ -160,9 +129,9 @@ def chain_text(chain: list[str], lang: str) -> str:
             parts.append(f"{rule} ({holder})")
         elif kind == "substitution":
             pos, _, target = rest.partition(":")
-            parts.append(f"{pos} " + ("stands in for " if lang == "en" else "vervangt ") + target)
+            parts.append(f"{pos} " + (tr("stands in for ")(lang)) + target)
         elif kind == "acting":
-            parts.append(rest + (" (acting)" if lang == "en" else " (waarnemend)"))
+            parts.append(rest + (tr(" (acting)")(lang)))
         else:
             parts.append(rest)
     return " -> ".join(parts)
@@ -171,7 +140,7 @@ def chain_text(chain: list[str], lang: str) -> str:
 def _limits(limits: dict[str, Any], lang: str) -> str:
     from .render import limits_lines
 
-    return "; ".join(limits_lines(limits, lang)) or tr("no_limits", lang)
+    return "; ".join(limits_lines(limits, lang)) or tr("no limits")(lang)
 
 
 def _aspect(name: str, value: Any, lang: str) -> str:
@@ -183,7 +152,7 @@ def _aspect(name: str, value: Any, lang: str) -> str:
         if not value:
             return "-"
         more = len(value) - 1
-        return chain_text(value[0], lang) + (tr("more_chains", lang, n=more) if more else "")
+        return chain_text(value[0], lang) + (tr(" (+{more} other chain(s))", more=more)(lang) if more else "")
     if name == "reporting":
         return ", ".join(f"{r['to']} {r['every']}" for r in value) or "-"
     return value or "-"
@@ -196,46 +165,51 @@ def _who(c: dict[str, Any], lang: str) -> str:
 
 def diff_text(d: dict[str, Any], lang: str) -> str:
     if d["files"]:
-        lines = [tr("title_files", lang, files=", ".join(d["files"]))]
+        lines = [tr("What importing {files} would change", files=", ".join(d["files"]))(lang)]
     else:
-        lines = [tr("title_moments", lang, t1=d["before"]["as_known_on"], t2=d["after"]["as_known_on"] or tr("now", lang))]
+        later = d["after"]["as_known_on"] or tr("now")
+        lines = [tr("What changed between the register as known at {before} and at {after}",
+                    before=d["before"]["as_known_on"], after=later)(lang)]
     reg = d["before"]["register"]
     lines[0] += f" (register seq {reg['seq']})"
+    before, after = tr("before")(lang), tr("after")(lang)
     for kind in ("gained", "lost", "changed"):
         lines.append("")
-        lines.append(f"{tr(kind, lang)} ({len(d[kind])})")
+        lines.append(f"{_label(KINDS, kind, lang)} ({len(d[kind])})")
         for c in d[kind]:
             lines.append(f"  {_who(c, lang)}")
             if kind != "changed":
                 p = c["after"] if kind == "gained" else c["before"]
-                lines.append(f"      {tr('limits', lang)}: {_limits(p['limits'], lang)}")
-                lines.append(f"      {tr('via', lang)}: {_aspect('chains', p['chains'], lang)}")
+                lines.append(f"      {_label(ASPECTS, 'limits', lang)}: {_limits(p['limits'], lang)}")
+                lines.append(f"      {tr('via')(lang)}: {_aspect('chains', p['chains'], lang)}")
                 if p["conditions"]:
-                    lines.append(f"      {tr('conditions', lang)}: {_aspect('conditions', p['conditions'], lang)}")
+                    lines.append(f"      {_label(ASPECTS, 'conditions', lang)}: {_aspect('conditions', p['conditions'], lang)}")
                 continue
             for a in c["aspects"]:
-                lines.append(f"      {tr(a, lang)}: {tr('before', lang)} {_aspect(a, c['before'][a], lang)}")
-                lines.append(f"      {' ' * len(tr(a, lang))}  {tr('after', lang)} {_aspect(a, c['after'][a], lang)}")
+                name = _label(ASPECTS, a, lang)
+                lines.append(f"      {name}: {before} {_aspect(a, c['before'][a], lang)}")
+                lines.append(f"      {' ' * len(name)}  {after} {_aspect(a, c['after'][a], lang)}")
     if not any(d[k] for k in ("gained", "lost", "changed")):
-        lines += ["", tr("nothing", lang)]
+        lines += ["", tr("No person gains, loses or changes any authority.")(lang)]
     g = d["grants"]
-    lines += ["", tr("grants", lang, **{k: len(v) for k, v in g.items()})]
+    lines += ["", tr("Grants: {new} new, {changed} changed, {revoked} revoked",
+                     **{k: len(v) for k, v in g.items()})(lang)]
     for x in g["new"]:
-        lines.append("  " + tr("grant_new", lang, grant=x["grant"], to=x["to"], powers=", ".join(x["powers"])))
+        lines.append("  " + tr("new: {grant} to {to} ({powers})", grant=x["grant"], to=x["to"],
+                               powers=", ".join(x["powers"]))(lang))
     for x in g["changed"]:
-        lines.append("  " + tr("grant_changed", lang, grant=x["grant"], to=x["to"], fields=", ".join(x["fields"])))
+        lines.append("  " + tr("changed: {grant} to {to}: {fields}", grant=x["grant"], to=x["to"],
+                               fields=", ".join(x["fields"]))(lang))
     for x in g["revoked"]:
-        from delegations.periods import long_date
-
         r, prev = x["revocation"], x["previous"]
         reason = f": {r['reason']}" if r.get("reason") else ""
-        line = tr("grant_revoked", lang, grant=x["grant"], to=x["to"], since=long_date(r["effective_from"], lang),
-                  by=r["by"], reason=reason)
+        line = tr("revoked: {grant} to {to} from {since} (decision {by}{reason})", grant=x["grant"], to=x["to"],
+                  since=Day(r["effective_from"]), by=r["by"], reason=reason)(lang)
         if prev:
-            line += tr("previously", lang, since=long_date(prev["effective_from"], lang))
+            line += tr("; previously from {since}", since=Day(prev["effective_from"]))(lang)
         lines.append("  " + line)
-    lines += ["", f"{tr('findings', lang)} ({len(d['findings'])})"]
+    lines += ["", f"{tr('Findings')(lang)} ({len(d['findings'])})"]
     for f in d["findings"]:
         where = f"{f['file']}: {f['path']}" if f["path"] else f["file"]
-        lines.append(f"  {where}: {tr(f['severity'], lang)} {f['code']}: {f['text']}")
+        lines.append(f"  {where}: {_label(SEVERITIES, f['severity'], lang)} {f['code']}: {f['text']}")
     return "\n".join(lines)

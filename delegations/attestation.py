@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .texts import CodedError
+from .texts import N_, CodedError, Text, tr
 
 __all__ = [
     "CODES",
@@ -70,6 +70,14 @@ CHECKPOINT_FORMAT = "delegaties-checkpoint/1"
 
 class AttestationError(CodedError):
     """An attestation that must not be trusted; `code` is stable, the messages are for people."""
+
+    @property
+    def message_nl(self) -> str:
+        return self.message("nl")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
 
 
 # --- encoding helpers ---------------------------------------------------------------------------
@@ -185,8 +193,8 @@ def public_jwk(public_key: Any) -> dict[str, str]:
     return {**jwk, "kid": jwk_thumbprint(jwk), "alg": ALGORITHM, "use": "sig"}
 
 
-def _invalid_jwks(nl: str, en: str) -> AttestationError:
-    return AttestationError("INVALID_JWKS", f"Ongeldige JWKS: {nl}.", f"Invalid JWKS: {en}.")
+def _invalid_jwks(detail: Text) -> AttestationError:
+    return AttestationError("INVALID_JWKS", tr("Invalid JWKS: {detail}.", detail=detail))
 
 
 # (kid, x) -> public key object; only filled after the kid was checked to be x's thumbprint.
@@ -198,31 +206,19 @@ def _parse_jwk(entry: Any, index: int) -> tuple[str, Any, int | None]:
     """Validate one JWKS entry; returns (kid, public key, retired_at)."""
     where = f"keys[{index}]"
     if not isinstance(entry, dict):
-        raise _invalid_jwks(f"{where} is geen object", f"{where} is not an object")
+        raise _invalid_jwks(tr("{where} is not an object", where=where))
     if entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
-        raise _invalid_jwks(
-            f"{where} is geen Ed25519-sleutel (verwacht kty OKP, crv Ed25519)",
-            f"{where} is not an Ed25519 key (expected kty OKP, crv Ed25519)",
-        )
+        raise _invalid_jwks(tr("{where} is not an Ed25519 key (expected kty OKP, crv Ed25519)", where=where))
     if "d" in entry:
-        raise _invalid_jwks(
-            f"{where} bevat een privésleutel (d); publiceer alleen publieke sleutels",
-            f"{where} contains a private key (d); publish public keys only",
-        )
+        raise _invalid_jwks(tr("{where} contains a private key (d); publish public keys only", where=where))
     if entry.get("alg", ALGORITHM) != ALGORITHM or entry.get("use", "sig") != "sig":
-        raise _invalid_jwks(
-            f"{where} is niet bedoeld voor EdDSA-handtekeningen (alg/use)",
-            f"{where} is not meant for EdDSA signatures (alg/use)",
-        )
+        raise _invalid_jwks(tr("{where} is not meant for EdDSA signatures (alg/use)", where=where))
     retired_at = entry.get("retired_at")
     if retired_at is not None and type(retired_at) is not int:
-        raise _invalid_jwks(
-            f"{where}.retired_at moet een geheel getal zijn (seconden sinds 1970)",
-            f"{where}.retired_at must be an integer (seconds since 1970)",
-        )
+        raise _invalid_jwks(tr("{where}.retired_at must be an integer (seconds since 1970)", where=where))
     kid, x = entry.get("kid"), entry.get("x")
     if not isinstance(kid, str) or not isinstance(x, str):
-        raise _invalid_jwks(f"{where} mist kid of x", f"{where} lacks kid or x")
+        raise _invalid_jwks(tr("{where} lacks kid or x", where=where))
     key = _VERIFIED_KEYS.get((kid, x))
     if key is None:
         key = _load_public_key(kid, x, where)
@@ -238,24 +234,17 @@ def _load_public_key(kid: str, x: str, where: str) -> Any:
     except (UnicodeEncodeError, ValueError):
         raw = b""
     if len(raw) != _PUBLIC_KEY_LENGTH:
-        raise _invalid_jwks(
-            f"{where}.x is geen base64url-gecodeerde Ed25519-sleutel van 32 bytes",
-            f"{where}.x is not a base64url-encoded 32-byte Ed25519 key",
-        )
+        raise _invalid_jwks(tr("{where}.x is not a base64url-encoded 32-byte Ed25519 key", where=where))
     expected = jwk_thumbprint({"crv": "Ed25519", "kty": "OKP", "x": x})
     if kid != expected:
         # A kid that is not the key's own thumbprint could make a token point at another key.
-        raise _invalid_jwks(
-            f"{where}.kid {kid!r} is niet de RFC 7638-thumbprint van de sleutel ({expected})",
-            f"{where}.kid {kid!r} is not the RFC 7638 thumbprint of the key ({expected})",
-        )
+        raise _invalid_jwks(tr("{where}.kid {kid} is not the RFC 7638 thumbprint of the key ({expected})",
+                               where=where, kid=repr(kid), expected=expected))
     ed25519, _ = _crypto()
     try:
         return ed25519.Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
-        raise _invalid_jwks(
-            f"{where}.x is geen geldige Ed25519-sleutel", f"{where}.x is not a valid Ed25519 key"
-        ) from None
+        raise _invalid_jwks(tr("{where}.x is not a valid Ed25519 key", where=where)) from None
 
 
 def _find_key(jwks: Any, kid: str) -> tuple[Any, int | None]:
@@ -263,24 +252,21 @@ def _find_key(jwks: Any, kid: str) -> tuple[Any, int | None]:
     # is edited in place, e.g. a key retired, takes effect at once.
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list):
-        raise _invalid_jwks('verwacht een object {"keys": [...]}', 'expected an object {"keys": [...]}')
+        raise _invalid_jwks(tr('expected an object {"keys": [...]}'))  # no parameters: not formatted
     if len(keys) > MAX_JWKS_KEYS:
-        raise _invalid_jwks(f"meer dan {MAX_JWKS_KEYS} sleutels", f"more than {MAX_JWKS_KEYS} keys")
+        raise _invalid_jwks(tr("more than {max} keys", max=MAX_JWKS_KEYS))
     found = None
     seen: set[str] = set()
     for index, entry in enumerate(keys):
         entry_kid, key, retired_at = _parse_jwk(entry, index)
         if entry_kid in seen:
-            raise _invalid_jwks(f"sleutel {entry_kid} komt twee keer voor", f"key {entry_kid} occurs twice")
+            raise _invalid_jwks(tr("key {kid} occurs twice", kid=entry_kid))
         seen.add(entry_kid)
         if entry_kid == kid:
             found = (key, retired_at)
     if found is None:
-        raise AttestationError(
-            "UNKNOWN_KID",
-            f"Sleutel {_shown(kid)} staat niet in de JWKS; de attestatie is met een onbekende sleutel ondertekend.",
-            f"Key {_shown(kid)} is not in the JWKS; the attestation was signed with an unknown key.",
-        )
+        raise AttestationError("UNKNOWN_KID", tr(
+            "Key {kid} is not in the JWKS; the attestation was signed with an unknown key.", kid=_shown(kid)))
     return found
 
 
@@ -291,7 +277,7 @@ def make_jwks(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for index, entry in enumerate(keys):
         _parse_jwk(entry, index)
     if len({entry["kid"] for entry in keys}) != len(keys):
-        raise _invalid_jwks("een sleutel komt twee keer voor", "a key occurs twice")
+        raise _invalid_jwks(tr("a key occurs twice"))
     return jwks
 
 
@@ -397,12 +383,10 @@ def sign_attestation(claims: dict[str, Any], private_key: Any, kid: str) -> str:
 # --- verification -------------------------------------------------------------------------------
 
 
-def _malformed(nl: str, en: str) -> AttestationError:
-    return AttestationError(
-        "MALFORMED",
-        f"Ongeldig token: {nl}. Verwacht een JWS compact token (header.payload.handtekening in base64url).",
-        f"Malformed token: {en}. Expected a JWS compact token (header.payload.signature in base64url).",
-    )
+def _malformed(detail: Text) -> AttestationError:
+    return AttestationError("MALFORMED", tr(
+        "Malformed token: {detail}. Expected a JWS compact token (header.payload.signature in base64url).",
+        detail=detail))
 
 
 def _token_bytes(token: Any) -> bytes:
@@ -410,17 +394,13 @@ def _token_bytes(token: Any) -> bytes:
         try:
             raw = token.encode("ascii")
         except UnicodeEncodeError:
-            raise _malformed(
-                "het bevat tekens buiten base64url", "it contains characters outside base64url"
-            ) from None
+            raise _malformed(tr("it contains characters outside base64url")) from None
     elif isinstance(token, bytes | bytearray | memoryview):
         raw = bytes(token)
     else:
-        raise _malformed(
-            f"verwacht tekst, kreeg {type(token).__name__}", f"expected text, got {type(token).__name__}"
-        )
+        raise _malformed(tr("expected text, got {type}", type=type(token).__name__))
     if len(raw) > MAX_TOKEN_BYTES + 2:
-        raise _malformed(f"het is groter dan {MAX_TOKEN_BYTES} bytes", f"it is larger than {MAX_TOKEN_BYTES} bytes")
+        raise _malformed(tr("it is larger than {max} bytes", max=MAX_TOKEN_BYTES))
     # Only the ends are cleaned (a token read from a file ends in a newline); a stray character
     # inside the signed part breaks the signature, elsewhere the segment checks catch it.
     return raw.strip()
@@ -449,32 +429,20 @@ def _header_kid(segment: bytes) -> str:
         except (ValueError, RecursionError):  # ValueError covers binascii, UTF-8 and JSON errors
             pass
     if not isinstance(header, dict):
-        raise _malformed(
-            "de header is geen base64url-gecodeerd JSON-object",
-            "the header is not a base64url-encoded JSON object",
-        )
+        raise _malformed(tr("the header is not a base64url-encoded JSON object"))
     alg = header.get("alg")
     if alg != ALGORITHM:
-        raise AttestationError(
-            "UNSUPPORTED_ALG",
-            f"Algoritme {_shown(repr(alg))} wordt niet aanvaard; alleen EdDSA (Ed25519).",
-            f"Algorithm {_shown(repr(alg))} is not accepted; only EdDSA (Ed25519).",
-        )
+        raise AttestationError("UNSUPPORTED_ALG", tr("Algorithm {alg} is not accepted; only EdDSA (Ed25519).",
+                                                     alg=_shown(repr(alg))))
     embedded = [name for name in _FORBIDDEN_HEADER_MEMBERS if name in header]
     if embedded:
         names = ", ".join(embedded)
-        raise AttestationError(
-            "UNSUPPORTED_ALG",
-            f"De header bevat {names}; sleutels of extensies uit het token zelf worden nooit vertrouwd.",
-            f"The header contains {names}; keys or extensions carried by the token are never trusted.",
-        )
+        raise AttestationError("UNSUPPORTED_ALG", tr(
+            "The header contains {names}; keys or extensions carried by the token are never trusted.", names=names))
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
-        raise AttestationError(
-            "UNKNOWN_KID",
-            "De header noemt geen sleutel (kid); zonder kid kan de handtekening niet gecontroleerd worden.",
-            "The header names no key (kid); without a kid the signature cannot be checked.",
-        )
+        raise AttestationError("UNKNOWN_KID", tr(
+            "The header names no key (kid); without a kid the signature cannot be checked."))
     if len(_HEADER_KIDS) >= _CACHE_LIMIT:
         _HEADER_KIDS.clear()
     _HEADER_KIDS[segment] = kid
@@ -486,40 +454,38 @@ def header_kid(token: str | bytes) -> str:
     return _header_kid(_token_bytes(token).split(b".")[0])
 
 
-def _invalid_claims(nl: str, en: str) -> AttestationError:
-    return AttestationError("INVALID_CLAIMS", f"Ongeldige claims: {nl}.", f"Invalid claims: {en}.")
+def _invalid_claims(detail: Text) -> AttestationError:
+    return AttestationError("INVALID_CLAIMS", tr("Invalid claims: {detail}.", detail=detail))
 
 
-_REQUIRED_CLAIMS: tuple[tuple[str, type, str, str], ...] = (
-    ("iss", str, "tekst", "text"),
-    ("sub", str, "tekst", "text"),
-    ("iat", int, "een geheel getal", "an integer"),
-    ("jti", str, "tekst", "text"),
-    ("question", dict, "een object", "an object"),
-    ("answer", dict, "een object", "an object"),
-    ("register", dict, "een object", "an object"),
+# (claim, type, what it must be: a message id)
+_REQUIRED_CLAIMS: tuple[tuple[str, type, str], ...] = (
+    ("iss", str, N_("text")),
+    ("sub", str, N_("text")),
+    ("iat", int, N_("an integer")),
+    ("jti", str, N_("text")),
+    ("question", dict, N_("an object")),
+    ("answer", dict, N_("an object")),
+    ("register", dict, N_("an object")),
 )
 
 
 def _check_claims(claims: Any) -> None:
     if not isinstance(claims, dict):
-        raise _invalid_claims("de payload is geen JSON-object", "the payload is not a JSON object")
-    for name, kind, kind_nl, kind_en in _REQUIRED_CLAIMS:
+        raise _invalid_claims(tr("the payload is not a JSON object"))
+    for name, kind, what in _REQUIRED_CLAIMS:
         value = claims.get(name)
         # type() rather than isinstance: JSON true/false must not pass as an int.
         if value is None or type(value) is not kind or (kind is str and not value):
             if value is None:
-                raise _invalid_claims(f"claim {name!r} ontbreekt", f"claim {name!r} is missing")
-            raise _invalid_claims(f"claim {name!r} moet {kind_nl} zijn", f"claim {name!r} must be {kind_en}")
+                raise _invalid_claims(tr("claim {name} is missing", name=repr(name)))
+            raise _invalid_claims(tr("claim {name} must be {what}", name=repr(name), what=Text(what)))
     exp = claims.get("exp")
     if exp is not None and type(exp) is not int:
-        raise _invalid_claims("claim 'exp' moet een geheel getal zijn", "claim 'exp' must be an integer")
+        raise _invalid_claims(tr("claim {name} must be {what}", name=repr("exp"), what=Text(N_("an integer"))))
     register = claims["register"]
     if type(register.get("seq")) is not int or not isinstance(register.get("head"), str):
-        raise _invalid_claims(
-            "claim 'register' moet seq (geheel getal) en head (tekst) bevatten",
-            "claim 'register' must contain seq (integer) and head (text)",
-        )
+        raise _invalid_claims(tr("claim 'register' must contain seq (integer) and head (text)"))
 
 
 def _verified_payload(token: str | bytes, jwks: dict[str, Any]) -> tuple[Any, str, int | None]:
@@ -527,9 +493,7 @@ def _verified_payload(token: str | bytes, jwks: dict[str, Any]) -> tuple[Any, st
     raw = _token_bytes(token)
     parts = raw.split(b".")
     if len(parts) != 3:
-        raise _malformed(
-            f"het heeft {len(parts)} delen in plaats van 3", f"it has {len(parts)} parts instead of 3"
-        )
+        raise _malformed(tr("it has {count} parts instead of 3", count=len(parts)))
     header_segment, payload_segment, signature_segment = parts
     kid = _header_kid(header_segment)
     key, retired_at = _find_key(jwks, kid)
@@ -539,55 +503,37 @@ def _verified_payload(token: str | bytes, jwks: dict[str, Any]) -> tuple[Any, st
     except ValueError:
         signature = b""
     if len(signature) != _SIGNATURE_LENGTH:
-        raise _malformed(
-            "de handtekening is geen Ed25519-handtekening van 64 bytes",
-            "the signature is not a 64-byte Ed25519 signature",
-        )
+        raise _malformed(tr("the signature is not a 64-byte Ed25519 signature"))
     _, invalid_signature = _crypto()
     try:
         key.verify(signature, raw[: len(header_segment) + 1 + len(payload_segment)])
     except invalid_signature:
-        raise AttestationError(
-            "BAD_SIGNATURE",
-            f"De handtekening klopt niet voor sleutel {kid}: het token is gewijzigd of met een andere sleutel ondertekend.",
-            f"The signature does not match key {kid}: the token was altered or signed with another key.",
-        ) from None
+        raise AttestationError("BAD_SIGNATURE", tr(
+            "The signature does not match key {kid}: the token was altered or signed with another key.", kid=kid,
+        )) from None
 
     # From here on the content comes from the key holder.
     try:
         payload = _loads(_b64url_decode(payload_segment))
     except (ValueError, RecursionError):
-        raise _malformed(
-            "de payload is geen base64url-gecodeerde JSON", "the payload is not base64url-encoded JSON"
-        ) from None
+        raise _malformed(tr("the payload is not base64url-encoded JSON")) from None
     return payload, kid, retired_at
 
 
 def _check_times(kid: str, retired_at: int | None, iat: int, exp: int | None, now: int | None, leeway: int) -> None:
     if retired_at is not None and iat >= retired_at:
-        raise AttestationError(
-            "KEY_RETIRED",
-            f"Sleutel {kid} is buiten gebruik sinds {_format_time(retired_at)}, maar de attestatie is "
-            f"ondertekend op {_format_time(iat)}.",
-            f"Key {kid} is retired since {_format_time(retired_at)}, but the attestation was signed at "
-            f"{_format_time(iat)}.",
-        )
+        raise AttestationError("KEY_RETIRED", tr(
+            "Key {kid} is retired since {retired}, but the attestation was signed at {signed}.",
+            kid=kid, retired=_format_time(retired_at), signed=_format_time(iat)))
     if now is None:
         now = int(time.time())
     if iat > now + leeway:
-        raise AttestationError(
-            "ISSUED_IN_FUTURE",
-            f"De attestatie is uitgegeven in de toekomst ({_format_time(iat)}; nu {_format_time(now)}, "
-            f"speling {leeway} s). Controleer de klok.",
-            f"The attestation was issued in the future ({_format_time(iat)}; now {_format_time(now)}, "
-            f"leeway {leeway} s). Check the clock.",
-        )
+        raise AttestationError("ISSUED_IN_FUTURE", tr(
+            "The attestation was issued in the future ({issued}; now {now}, leeway {leeway} s). Check the clock.",
+            issued=_format_time(iat), now=_format_time(now), leeway=leeway))
     if exp is not None and exp < now - leeway:
-        raise AttestationError(
-            "EXPIRED",
-            f"De attestatie is verlopen op {_format_time(exp)} (nu {_format_time(now)}).",
-            f"The attestation expired at {_format_time(exp)} (now {_format_time(now)}).",
-        )
+        raise AttestationError("EXPIRED", tr("The attestation expired at {expired} (now {now}).",
+                                             expired=_format_time(exp), now=_format_time(now)))
 
 
 def verify_attestation(
@@ -619,18 +565,16 @@ def verify_checkpoint(document: Any, jwks: dict[str, Any], *, now: int | None = 
     """The signed claims of a checkpoint (a document from `sign_checkpoint`, or its token alone)."""
     token = document.get("token") if isinstance(document, dict) else document
     if not isinstance(token, str | bytes):
-        raise _malformed("het checkpoint heeft geen token", "the checkpoint has no token")
+        raise _malformed(tr("the checkpoint has no token"))
     claims, kid, retired_at = _verified_payload(token, jwks)
     if not isinstance(claims, dict) or claims.get("format") != CHECKPOINT_FORMAT:
-        raise _invalid_claims(f"verwacht een checkpoint ({CHECKPOINT_FORMAT})", f"expected a checkpoint ({CHECKPOINT_FORMAT})")
+        raise _invalid_claims(tr("expected a checkpoint ({format})", format=CHECKPOINT_FORMAT))
     if not isinstance(claims.get("iss"), str) or type(claims.get("seq")) is not int or claims["seq"] < 0 \
             or not isinstance(claims.get("head"), str) or not _HEAD.fullmatch(claims["head"]) or type(claims.get("iat")) is not int:
-        raise _invalid_claims("een checkpoint heeft iss, seq, head (sha256:...) en iat",
-                              "a checkpoint has iss, seq, head (sha256:...) and iat")
+        raise _invalid_claims(tr("a checkpoint has iss, seq, head (sha256:...) and iat"))
     if isinstance(document, dict):
         shown = {k: document[k] for k in claims if k in document}
         if shown != {k: claims[k] for k in shown}:
-            raise _invalid_claims("de leesbare velden verschillen van de ondertekende",
-                                  "the readable fields differ from the signed ones")
+            raise _invalid_claims(tr("the readable fields differ from the signed ones"))
     _check_times(kid, retired_at, claims["iat"], None, now, leeway)
     return claims

@@ -18,7 +18,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from . import model as m
 from .identifiers import normalize, text_problem
-from .texts import Text
+from .texts import Text, tr
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
 MIN_YEAR, MAX_YEAR = 1800, 2999
@@ -29,10 +29,11 @@ _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 class FormatProblem(ValueError):
-    """Raised by hooks: carries what was expected, in both languages."""
+    """Raised by hooks: carries what was expected (a `Text`; `str()` is the Dutch, translated only
+    when read: a large file can raise many of these)."""
 
     def __init__(self, expected: Text):
-        super().__init__(expected.nl)
+        super().__init__(expected)
         self.expected = expected
 
 
@@ -42,37 +43,37 @@ def parse_amount(value: Any) -> Decimal:
         # JSON 1e5 or YAML 8.5e+3) takes the long way, or str() would store a form we cannot read back.
         return value
     if isinstance(value, bool) or value is None:
-        raise FormatProblem(Text("een bedrag in EUR (getal of decimale tekst)", "an amount in EUR (number or decimal string)"))
+        raise FormatProblem(tr("an amount in EUR (number or decimal string)"))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise FormatProblem(Text("een eindig bedrag in EUR", "a finite amount in EUR"))
+            raise FormatProblem(tr("a finite amount in EUR"))
         value = repr(value)
     if isinstance(value, Decimal):
         # JSON/YAML numbers such as 1e5 arrive as Decimal('1E+5'). Bound them before writing them
         # out in full, so 1e999999999 is refused instead of expanded into a billion digits.
         if not value.is_finite():
-            raise FormatProblem(Text("een eindig bedrag in EUR", "a finite amount in EUR"))
+            raise FormatProblem(tr("a finite amount in EUR"))
         if value < 0:
-            raise FormatProblem(Text("een bedrag van 0 of meer", "an amount of 0 or more"))
+            raise FormatProblem(tr("an amount of 0 or more"))
         if value > MAX_AMOUNT:
-            raise FormatProblem(Text("een bedrag kleiner dan 10^12 EUR", "an amount below 10^12 EUR"))
+            raise FormatProblem(tr("an amount below 10^12 EUR"))
         if value.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise FormatProblem(Text("een bedrag met hoogstens 2 decimalen", "an amount with at most 2 decimals"))
+            raise FormatProblem(tr("an amount with at most 2 decimals"))
         value = format(value, "f")
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or not _DECIMAL.match(value.strip()):
-        raise FormatProblem(Text("een bedrag in EUR zoals 1200 of \"1200.50\"", "an amount in EUR such as 1200 or \"1200.50\""))
+        raise FormatProblem(tr("an amount in EUR such as 1200 or \"1200.50\""))
     try:
         amount = Decimal(value.strip())
     except InvalidOperation:  # pragma: no cover - the pattern already excludes this
-        raise FormatProblem(Text("een geldig bedrag", "a valid amount")) from None
+        raise FormatProblem(tr("a valid amount")) from None
     if amount < 0:
-        raise FormatProblem(Text("een bedrag van 0 of meer", "an amount of 0 or more"))
+        raise FormatProblem(tr("an amount of 0 or more"))
     if amount > MAX_AMOUNT:
-        raise FormatProblem(Text("een bedrag kleiner dan 10^12 EUR", "an amount below 10^12 EUR"))
+        raise FormatProblem(tr("an amount below 10^12 EUR"))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise FormatProblem(Text("een bedrag met hoogstens 2 decimalen", "an amount with at most 2 decimals"))
+        raise FormatProblem(tr("an amount with at most 2 decimals"))
     # 8500 and 8500.00 are the same amount: one stored form, so the same content hashes the same.
     return amount.quantize(CENT)
 
@@ -81,26 +82,26 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date) and not hasattr(value, "hour"):
         parsed = value
     elif not isinstance(value, str) or not _DATE.match(value):
-        raise FormatProblem(Text("een datum JJJJ-MM-DD", "a date YYYY-MM-DD"))
+        raise FormatProblem(tr("a date YYYY-MM-DD"))
     else:
         try:
             parsed = date.fromisoformat(value)
         except ValueError:
-            raise FormatProblem(Text("een bestaande datum JJJJ-MM-DD", "an existing date YYYY-MM-DD")) from None
+            raise FormatProblem(tr("an existing date YYYY-MM-DD")) from None
     # Periods, due dates and "end of day" arithmetic must never leave the calendar; a register
     # date outside these years is a typo anyway.
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise FormatProblem(Text(f"een datum tussen {MIN_YEAR} en {MAX_YEAR}", f"a date between {MIN_YEAR} and {MAX_YEAR}"))
+        raise FormatProblem(tr("a date between {MIN_YEAR} and {MAX_YEAR}", MIN_YEAR=MIN_YEAR, MAX_YEAR=MAX_YEAR))
     return parsed
 
 
 def _str(value: Any, _t: Any = None) -> str:
     if not isinstance(value, str):
-        raise FormatProblem(Text("tekst (zet waarden als 2025 tussen aanhalingstekens)", "a string (quote values like 2025)"))
+        raise FormatProblem(tr("a string (quote values like 2025)"))
     if not value.strip():
-        raise FormatProblem(Text("niet-lege tekst", "a non-empty string"))
+        raise FormatProblem(tr("a non-empty string"))
     if len(value) > 10_000 or "\x00" in value:
-        raise FormatProblem(Text("tekst van redelijke lengte zonder NUL-tekens", "a reasonable string without NUL characters"))
+        raise FormatProblem(tr("a reasonable string without NUL characters"))
     if (problem := text_problem(value := normalize(value))) is not None:  # identifiers.py: NFC, printable
         raise FormatProblem(problem)
     return value
@@ -110,7 +111,7 @@ def _strs(value: Any, _t: Any = None) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list | tuple):
-        raise FormatProblem(Text("een lijst", "a list"))
+        raise FormatProblem(tr("a list"))
     try:
         return tuple(_str(v) for v in value)
     except FormatProblem:
@@ -127,13 +128,13 @@ def _strs(value: Any, _t: Any = None) -> tuple[str, ...]:
 
 def _bool(value: Any, _t: Any = None) -> bool:
     if not isinstance(value, bool):
-        raise FormatProblem(Text("true of false", "true or false"))
+        raise FormatProblem(tr("true or false"))
     return value
 
 
 def _int(value: Any, _t: Any = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
-        raise FormatProblem(Text("een geheel getal van 0 tot 10000", "a whole number from 0 to 10000"))
+        raise FormatProblem(tr("a whole number from 0 to 10000"))
     return value
 
 
@@ -162,8 +163,7 @@ def _make() -> cattrs.Converter:
             return _str(v)
         items = _strs(v)
         if not items or len(set(items)) != len(items):
-            raise FormatProblem(Text("een rechtspersoon of een lijst van verschillende rechtspersonen",
-                                     "a legal entity or a list of distinct legal entities"))
+            raise FormatProblem(tr("a legal entity or a list of distinct legal entities"))
         return items
 
     _exact(c, m.Entities, _entities)
@@ -183,7 +183,7 @@ def _make() -> cattrs.Converter:
             if v is None:
                 return ()
             if not isinstance(v, list | tuple):
-                raise FormatProblem(Text("een lijst", "a list"))
+                raise FormatProblem(tr("a list"))
             if not item:
                 item.append(c.get_structure_hook(cls))
             errors, out = [], []
@@ -239,7 +239,7 @@ def _exact(c: cattrs.Converter, tp: Any, hook) -> None:
 def _mapping(fn):
     def hook(v, t):
         if not isinstance(v, dict):
-            raise FormatProblem(Text("een object met sleutels", "an object with keys"))
+            raise FormatProblem(tr("an object with keys"))
         return fn(v, t)
 
     return hook
@@ -266,7 +266,7 @@ def unstructure(obj: Any) -> Any:
 
 def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
     """Flatten a cattrs exception group into (path, expected) pairs, e.g.
-    ('decisions[0].grants[1].limits.max_amount', Text('een bedrag ...'))."""
+    ('decisions[0].grants[1].limits.max_amount', tr('an amount in EUR ...'))."""
     # group_exceptions() returns (with_notes, without_notes); an exception without a note has
     # no more precise path than its group's.
     if isinstance(exc, ClassValidationError):
@@ -287,12 +287,12 @@ def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
         return out
     if isinstance(exc, ForbiddenExtraKeysError):
         keys = ", ".join(sorted(exc.extra_fields))
-        return [(path, Text(f"geen onbekende sleutels (gevonden: {keys})", f"no unknown keys (found: {keys})"))]
+        return [(path, tr("no unknown keys (found: {keys})", keys=keys))]
     if isinstance(exc, FormatProblem):
         return [(path, exc.expected)]
     if isinstance(exc, KeyError):
-        return [(path, Text("een verplicht veld (ontbreekt)", "a required field (missing)"))]
-    return [(path, Text("een geldige waarde", "a valid value"))]
+        return [(path, tr("a required field (missing)"))]
+    return [(path, tr("a valid value"))]
 
 
 def _join(path: str, name: str) -> str:

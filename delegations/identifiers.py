@@ -18,7 +18,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 
-from .texts import Text
+from .texts import Text, tr
 
 __all__ = ["normalize", "text_problem", "identifier_problem", "skeleton", "printable", "confusable_pairs"]
 
@@ -30,17 +30,17 @@ def normalize(value: str) -> str:
     return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
-def _describe(ch: str) -> tuple[str, str]:
+def _describe(ch: str) -> Text:
     name = unicodedata.name(ch, "")
     code = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
     cat = unicodedata.category(ch)
     if ch in "\n\r\x0b\x0c\x85\u2028\u2029":
-        return f"een regeleinde ({code})", f"a line break ({code})"
+        return tr("a line break ({code})", code=code)
     if cat == "Cf":
-        return f"een onzichtbaar opmaakteken ({code})", f"an invisible format character ({code})"
+        return tr("an invisible format character ({code})", code=code)
     if cat == "Cc":
-        return f"een stuurteken ({code})", f"a control character ({code})"
-    return f"een niet-afdrukbaar teken ({code})", f"a non-printing character ({code})"
+        return tr("a control character ({code})", code=code)
+    return tr("a non-printing character ({code})", code=code)
 
 
 def _bad(value: str, allowed: frozenset[str]) -> str | None:
@@ -57,8 +57,7 @@ def text_problem(value: str) -> Text | None:
     ch = _bad(value, _FREE_TEXT_ALLOWED)
     if ch is None:
         return None
-    nl, en = _describe(ch)
-    return Text(f"tekst zonder stuur- of opmaaktekens, gevonden {nl}", f"text without control or format characters, found {en}")
+    return tr("text without control or format characters, found {found}", found=_describe(ch))
 
 
 def identifier_problem(value: str) -> Text | None:
@@ -67,13 +66,10 @@ def identifier_problem(value: str) -> Text | None:
     if ch is None:
         ch = next((c for c in value if c.isspace() and c != " "), None)
         if ch is None and value != value.strip():
-            return Text("een identificatie zonder spaties vooraan of achteraan",
-                        "an identifier without leading or trailing spaces")
+            return tr("an identifier without leading or trailing spaces")
     if ch is None:
         return None
-    nl, en = _describe(ch)
-    return Text(f"een identificatie of naam van afdrukbare tekens, gevonden {nl}",
-                f"an identifier or name of printable characters, found {en}")
+    return tr("an identifier or name of printable characters, found {found}", found=_describe(ch))
 
 
 @functools.cache

@@ -14,10 +14,6 @@ from attrs import frozen
 from . import model as m
 from .state import RegisterState
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-             "november", "december")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
 # every -> months per period
 SPAN = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 _ID = re.compile(r"^(\d{4})(?:-(?:M(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
@@ -89,13 +85,14 @@ def add_days(day: date, days: int) -> date:
 
 
 def long_date(day: date | str | None, lang: str = "nl") -> str:
-    """date(2025, 2, 1) -> '1 februari 2025' (nl) or '1 February 2025' (en)."""
+    """date(2025, 2, 1) -> '1 februari 2025' (nl-BE) or '1 February 2025' (en), by Babel."""
     if day is None:
         return ""
     if isinstance(day, str):
         day = date.fromisoformat(day)
-    months = MONTHS_EN if lang == "en" else MONTHS_NL
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    from .texts import long_date as babel_long_date
+
+    return babel_long_date(day, lang)
 
 
 # -- grants: when they are in force and which duties they carry ------------------------------

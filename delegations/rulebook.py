@@ -16,7 +16,7 @@ from importlib import resources
 from attrs import frozen
 
 from . import model as m
-from .texts import Text
+from .texts import Given, Text
 
 FORMAT = "delegaties-rulebook/2"
 PACKAGED = ("vl-dlb", "nl-awb")
@@ -183,8 +183,8 @@ class Jurisdiction:
 
 def _text(value) -> Text:
     if isinstance(value, str):
-        return Text(value, value)
-    return Text(value["nl"], value.get("en", value["nl"]))
+        return Given(value, value)
+    return Given(value["nl"], value.get("en", value["nl"]))
 
 
 def _organ(o: dict) -> Organ:

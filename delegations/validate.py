@@ -19,14 +19,16 @@ from .catalogue import family, power_covers
 from .converter import error_items, structure
 from .evaluate import check as run_check
 from .rulebook import PACKAGED
+from .rules.legality import allowed_text
 from .scope import key_within, widens
 from .state import RegisterState, entity_key
-from .texts import Text
+from .texts import N_, Text, gettext, tr
 
 ERRORS = ("UNKNOWN_REFERENCE", "DUPLICATE_ID", "INVALID_PERIOD", "NOT_DELEGABLE", "COLLEGIAL_TO_MEMBER",
           "TARGET_NOT_ELIGIBLE", "CYCLE", "FORMAT")
 WARNINGS = ("MISSING_REPORTING_DUTY", "SCOPE_WIDENS_PARENT", "DELEGATOR_LACKS_POWER", "VACANT_POSITION",
             "REVIEW_OVERDUE")
+SEVERITY_LABELS = {"error": N_("error"), "warning": N_("warning")}
 
 
 @frozen
@@ -45,26 +47,24 @@ class ValidationFinding:
                 "text": self.text(lang)}
 
     def render(self, lang: str = "nl") -> str:
-        label = {"error": ("fout", "error"), "warning": ("waarschuwing", "warning")}[self.severity]
         where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {label[lang == 'en']} {self.code}: {self.text(lang)}"
+        return f"{where}: {gettext(SEVERITY_LABELS[self.severity], lang)} {self.code}: {self.text(lang)}"
 
 
-def format_error(file: str, path: str, expected: Text, found: str | None = None) -> ValidationFinding:
+def format_error(file: str, path: str, expected: Text, found: str | Text | None = None) -> ValidationFinding:
     if found:
-        return ValidationFinding("FORMAT", file, path, Text(f"verwacht {expected.nl}, gevonden {found}",
-                                                            f"expected {expected.en}, found {found}"))
-    return ValidationFinding("FORMAT", file, path, Text(f"verwacht {expected.nl}", f"expected {expected.en}"))
+        return ValidationFinding("FORMAT", file, path, tr("expected {expected}, found {found}", expected=expected,
+                                                          found=found))
+    return ValidationFinding("FORMAT", file, path, tr("expected {expected}", expected=expected))
 
 
 def parse(data: Any, file: str) -> tuple[m.RegisterFile | None, list[ValidationFinding]]:
     """Structure a parsed file into the model; FORMAT findings with paths on failure."""
     if not isinstance(data, dict):
-        return None, [format_error(file, "", Text("een object met 'format: delegaties/1' bovenaan",
-                                                  "an object with 'format: delegaties/1' at the top"), type(data).__name__)]
+        return None, [format_error(file, "", tr("an object with 'format: delegaties/1' at the top"), type(data).__name__)]
     if data.get("format") != m.FORMAT:
-        found = repr(data.get("format")) if "format" in data else "niets"
-        return None, [format_error(file, "format", Text(f"'{m.FORMAT}'", f"'{m.FORMAT}'"), found)]
+        found = repr(data.get("format")) if "format" in data else tr("nothing")
+        return None, [format_error(file, "format", tr("'{FORMAT}'", FORMAT=m.FORMAT), found)]
     try:
         return structure(data, m.RegisterFile), []
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups; we flatten them
@@ -92,21 +92,20 @@ class _Validator:
         self.verdicts: dict[tuple, r.Verdict | None] = {}
         self.cat = self.new.catalogue
 
-    def add(self, code: str, path: str, nl: str, en: str) -> None:
-        self.out.append(ValidationFinding(code, self.file, path, Text(nl, en)))
+    def add(self, code: str, path: str, text: Text) -> None:
+        self.out.append(ValidationFinding(code, self.file, path, text))
 
-    def unknown(self, path: str, value: str, what_nl: str, what_en: str) -> None:
-        self.add("UNKNOWN_REFERENCE", path, f"'{value}' is geen gekende {what_nl}", f"'{value}' is not a known {what_en}")
+    def unknown(self, path: str, value: str, what: Text) -> None:
+        self.add("UNKNOWN_REFERENCE", path, tr("'{value}' is not a known {what}", value=value, what=what))
 
     def choice(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:
             opts = ", ".join(allowed)
-            self.add("FORMAT", path, f"verwacht een van {opts}, gevonden '{value}'", f"expected one of {opts}, found '{value}'")
+            self.add("FORMAT", path, tr("expected one of {opts}, found '{value}'", opts=opts, value=value))
 
     def period(self, path: str, start: date, end: date | None) -> None:
         if end is not None and end < start:
-            self.add("INVALID_PERIOD", path, f"einddatum {end} ligt voor begindatum {start}",
-                     f"end date {end} is before start date {start}")
+            self.add("INVALID_PERIOD", path, tr("end date {end} is before start date {start}", end=end, start=start))
 
     # -- the checks --------------------------------------------------------------------------
     def run(self) -> list[ValidationFinding]:
@@ -125,13 +124,10 @@ class _Validator:
         old = self.old.administration
         new = self.f.administration
         if old is not None and old.id != new.id:
-            self.add("FORMAT", "administration.id", f"verwacht '{old.id}' (het bestuur van dit register), gevonden "
-                     f"'{new.id}'", f"expected '{old.id}' (this register's administration), found '{new.id}'")
+            self.add("FORMAT", "administration.id", tr("expected '{id}' (this register's administration), found '{id2}'", id=old.id, id2=new.id))
         have = self.new.jurisdiction
         if new.jurisdiction is not None and new.jurisdiction != have:
-            self.add("FORMAT", "administration.jurisdiction", f"verwacht '{have}' (het recht van dit register), "
-                     f"gevonden '{new.jurisdiction}'", f"expected '{have}' (this register's jurisdiction), "
-                     f"found '{new.jurisdiction}'")
+            self.add("FORMAT", "administration.jurisdiction", tr("expected '{have}' (this register's jurisdiction), found '{jurisdiction}'", have=have, jurisdiction=new.jurisdiction))
 
     def duplicates(self) -> None:
         f, old = self.f, self.old
@@ -148,54 +144,44 @@ class _Validator:
                 if k not in seen:
                     seen.add(k)
                 else:
-                    self.add("DUPLICATE_ID", f"{name}[{i}]", f"'{k}' komt meer dan eens voor in {name}",
-                             f"'{k}' occurs more than once in {name}")
+                    self.add("DUPLICATE_ID", f"{name}[{i}]", tr("'{k}' occurs more than once in {name}", k=k, name=name))
         # positions and persons share one namespace; organ ids are reserved
         for name, items, other in (("positions", f.positions, "person"), ("persons", f.persons, "position")):
             own_other = {o.id for o in (f.persons if other == "person" else f.positions)}
             for i, o in enumerate(items):
                 if self.cat.is_organ(o.id):
-                    self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is een gereserveerde orgaan-id",
-                             f"'{o.id}' is a reserved organ id")
+                    self.add("DUPLICATE_ID", f"{name}[{i}].id", tr("'{id}' is a reserved organ id", id=o.id))
                 elif o.id in own_other or o.id in old.entities(other):
-                    self.add("DUPLICATE_ID", f"{name}[{i}].id", f"'{o.id}' is al in gebruik als {other}-id",
-                             f"'{o.id}' is already used as a {other} id")
+                    self.add("DUPLICATE_ID", f"{name}[{i}].id", tr("'{id}' is already used as a {other} id", id=o.id, other=other))
         for i, rule in enumerate(f.rules):
             if rule.id in self.cat.packaged:
-                self.add("DUPLICATE_ID", f"rules[{i}].id", f"'{rule.id}' is een ingebouwde rechtsgrond",
-                         f"'{rule.id}' is a packaged rule")
+                self.add("DUPLICATE_ID", f"rules[{i}].id", tr("'{id}' is a packaged rule", id=rule.id))
         builtin = self.cat.book.powers
         for i, p in enumerate(f.powers):
             if p.id in builtin:
-                self.add("DUPLICATE_ID", f"powers[{i}].id", f"'{p.id}' is een ingebouwde bevoegdheid",
-                         f"'{p.id}' is a packaged power")
+                self.add("DUPLICATE_ID", f"powers[{i}].id", tr("'{id}' is a packaged power", id=p.id))
         # decisions are legal acts: the same id with other content is not an update
         for i, d in enumerate(f.decisions):
             prev = old.decisions.get(d.id)
             if prev is not None and prev != d:
-                self.add("DUPLICATE_ID", f"decisions[{i}].id", f"besluit '{d.id}' staat al in het register met andere "
-                         "inhoud; leg een nieuw besluit vast en trek het oude in",
-                         f"decision '{d.id}' is already in the register with other content; record a new decision and "
-                         "revoke the old one")
+                self.add("DUPLICATE_ID", f"decisions[{i}].id", tr("decision '{id}' is already in the register with other content; record a new decision and revoke the old one", id=d.id))
         grant_ids = Counter(g.id for d in f.decisions for g in d.grants)
         for i, d in enumerate(f.decisions):
             for j, g in enumerate(d.grants):
                 owner = old.grants.get(g.id)
                 if grant_ids[g.id] > 1 or (owner is not None and owner[1].id != d.id):
-                    self.add("DUPLICATE_ID", f"decisions[{i}].grants[{j}].id", f"delegatie-id '{g.id}' is niet uniek",
-                             f"grant id '{g.id}' is not unique")
+                    self.add("DUPLICATE_ID", f"decisions[{i}].grants[{j}].id", tr("grant id '{id}' is not unique", id=g.id))
 
     def units(self) -> None:
         for i, u in enumerate(self.f.units):
             if u.parent is not None and u.parent not in self.new.units:
-                self.unknown(f"units[{i}].parent", u.parent, "organisatie-eenheid", "unit")
+                self.unknown(f"units[{i}].parent", u.parent, tr("unit"))
             if u.entity is not None:
                 self.choice(f"units[{i}].entity", u.entity, tuple(self.cat.entities))
             seen, cur = set(), u.id
             while cur is not None and cur in self.new.units:
                 if cur in seen:
-                    self.add("CYCLE", f"units[{i}].parent", f"de eenheid '{u.id}' ligt onder zichzelf",
-                             f"unit '{u.id}' lies below itself")
+                    self.add("CYCLE", f"units[{i}].parent", tr("unit '{id}' lies below itself", id=u.id))
                     break
                 seen.add(cur)
                 cur = self.new.units[cur].parent
@@ -205,14 +191,13 @@ class _Validator:
         for i, p in enumerate(self.f.positions):
             self.choice(f"positions[{i}].kind", p.kind, book.position_kinds)
             if p.unit is not None and p.unit not in self.new.units:
-                self.unknown(f"positions[{i}].unit", p.unit, "organisatie-eenheid", "unit")
+                self.unknown(f"positions[{i}].unit", p.unit, tr("unit"))
             exclusive = r.exclusive_rule(self.new, p.id) if p.kind in book.kinds else None
             for k, s in enumerate(p.substitutes):
                 if s not in self.new.positions:
-                    self.unknown(f"positions[{i}].substitutes[{k}]", s, "functie", "position")
+                    self.unknown(f"positions[{i}].substitutes[{k}]", s, tr("position"))
                 elif s == p.id:
-                    self.add("CYCLE", f"positions[{i}].substitutes[{k}]", "een functie kan zichzelf niet vervangen",
-                             "a position cannot substitute for itself")
+                    self.add("CYCLE", f"positions[{i}].substitutes[{k}]", tr("a position cannot substitute for itself"))
                 elif exclusive is not None:
                     self.replacement(f"positions[{i}].substitutes[{k}]", p, s, exclusive)
 
@@ -226,31 +211,28 @@ class _Validator:
                if self.cat.kinds_of(p.kind) & set(x.substitution.for_)):  # type: ignore[union-attr]
             return  # the substitute the law names anyway (the adjunct for the algemeen directeur, a schepen)
         if spec is not None and spec.designated:
-            self.add("TARGET_NOT_ELIGIBLE", path, f"alleen een {', '.join(spec.by)} vervangt {p.id} ({rule.id}); "
-                     f"'{sub}' is {kind}", f"only a {', '.join(spec.by)} replaces {p.id} ({rule.id}); '{sub}' is {kind}")
+            self.add("TARGET_NOT_ELIGIBLE", path, tr("only a {join} replaces {id} ({id2}); '{sub}' is {kind}", join=', '.join(spec.by), id=p.id, id2=rule.id, sub=sub, kind=kind))
         else:
-            self.add("TARGET_NOT_ELIGIBLE", path, f"{p.id} ({p.kind}) wordt alleen vervangen zoals {rule.id} bepaalt; "
-                     "een vervanger in de stamgegevens geldt niet", f"{p.id} ({p.kind}) is replaced only as {rule.id} "
-                     "provides; a substitute in master data does not count")
+            self.add("TARGET_NOT_ELIGIBLE", path, tr("{id} ({kind}) is replaced only as {id2} provides; a substitute in master data does not count", id=p.id, kind=p.kind, id2=rule.id))
 
     def people(self) -> None:
         n = self.new
         for i, a in enumerate(self.f.appointments):
             if a.person not in n.persons:
-                self.unknown(f"appointments[{i}].person", a.person, "persoon", "person")
+                self.unknown(f"appointments[{i}].person", a.person, tr("person"))
             if a.position not in n.positions:
-                self.unknown(f"appointments[{i}].position", a.position, "functie", "position")
+                self.unknown(f"appointments[{i}].position", a.position, tr("position"))
             self.choice(f"appointments[{i}].capacity", a.capacity, m.CAPACITIES)
             self.period(f"appointments[{i}].until", a.from_, a.until)
             if a.capacity == "acting" and a.person in n.persons and a.position in n.positions:
                 self.acting(f"appointments[{i}].person", a)
         for i, a in enumerate(self.f.absences):
             if a.person not in n.persons:
-                self.unknown(f"absences[{i}].person", a.person, "persoon", "person")
+                self.unknown(f"absences[{i}].person", a.person, tr("person"))
             self.period(f"absences[{i}].until", a.from_, a.until)
         for i, c in enumerate(self.f.conflicts):
             if c.person not in n.persons:
-                self.unknown(f"conflicts[{i}].person", c.person, "persoon", "person")
+                self.unknown(f"conflicts[{i}].person", c.person, tr("person"))
             self.period(f"conflicts[{i}].until", c.from_, c.until)
 
     def acting(self, path: str, a: m.Appointment) -> None:
@@ -262,9 +244,7 @@ class _Validator:
                                    if x != a and m.covers(x.from_, x.until, a.from_) and x.position in self.new.positions))
         if not held & set(rule.acting.requires):
             need = ", ".join(rule.acting.requires)
-            self.add("TARGET_NOT_ELIGIBLE", path, f"alleen een {need} kan {a.position} waarnemen ({rule.id}); {a.person} "
-                     f"is dat niet op {a.from_}", f"only a {need} can act as {a.position} ({rule.id}); {a.person} is not "
-                     f"one on {a.from_}")
+            self.add("TARGET_NOT_ELIGIBLE", path, tr("only a {need} can act as {position} ({id}); {person} is not one on {from_}", need=need, position=a.position, id=rule.id, person=a.person, from_=a.from_))
 
     def is_power(self, p: str) -> bool:
         return p in self.cat.powers
@@ -273,51 +253,43 @@ class _Validator:
         cat = self.cat
         for i, p in enumerate(self.f.powers):
             if "." not in p.id or family(p.id) not in cat.powers:
-                self.unknown(f"powers[{i}].id", family(p.id), "bevoegdheidsfamilie (nieuwe bevoegdheden komen onder een "
-                             "bestaande familie, bv. budgethouderschap.x)", "power family (new powers go under an existing "
-                             "family, e.g. budgethouderschap.x)")
+                self.unknown(f"powers[{i}].id", family(p.id), tr(
+                    "power family (new powers go under an existing family, e.g. budgethouderschap.x)"))
         kinds = (*cat.organs, *cat.book.kinds)
         entities = tuple(cat.entities)
         for i, rule in enumerate(self.f.rules):
             path = f"rules[{i}]"
             if rule.holder is None or not cat.is_organ(rule.holder):
-                self.unknown(f"{path}.holder", str(rule.holder), "orgaan-id", "organ id")
+                self.unknown(f"{path}.holder", str(rule.holder), tr("organ id"))
             for e in m.as_entities(rule.entity):
                 self.choice(f"{path}.entity", e, entities)
             for k, p in enumerate(rule.powers):
                 if not self.is_power(p):
-                    self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+                    self.unknown(f"{path}.powers[{k}]", p, tr("power"))
             for field in ("delegable_to", "subdelegable_to"):
                 for k, x in enumerate(getattr(rule, field)):
                     if x not in kinds:
-                        self.unknown(f"{path}.{field}[{k}]", x, "orgaan-id of functiesoort", "organ id or position kind")
+                        self.unknown(f"{path}.{field}[{k}]", x, tr("organ id or position kind"))
             for k, x in enumerate(rule.not_delegable):
                 if not self.is_power(x) and x not in cat.document_types:
-                    self.unknown(f"{path}.not_delegable[{k}]", x, "bevoegdheid of documenttype", "power or document type")
+                    self.unknown(f"{path}.not_delegable[{k}]", x, tr("power or document type"))
             if rule.notify is not None and not cat.is_organ(rule.notify):
-                self.unknown(f"{path}.notify", rule.notify, "orgaan-id", "organ id")
+                self.unknown(f"{path}.notify", rule.notify, tr("organ id"))
             for k, x in enumerate(rule.issuers):
                 if not cat.is_organ(x):
-                    self.unknown(f"{path}.issuers[{k}]", x, "orgaan-id", "organ id")
+                    self.unknown(f"{path}.issuers[{k}]", x, tr("organ id"))
             for k, x in enumerate(rule.overrides):
                 packaged = cat.packaged.get(x)
                 if packaged is None or not packaged.overridable:
                     overridable = ", ".join(sorted(pid for pid, pr in cat.packaged.items() if pr.overridable))
-                    self.add("UNKNOWN_REFERENCE", f"{path}.overrides[{k}]", f"'{x}' is geen vervangbare ingebouwde regel "
-                             f"(vervangbaar: {overridable})", f"'{x}' is not an overridable packaged rule (overridable: "
-                             f"{overridable})")
+                    self.add("UNKNOWN_REFERENCE", f"{path}.overrides[{k}]", tr("'{x}' is not an overridable packaged rule (overridable: {overridable})", x=x, overridable=overridable))
             if rule.effective_from is not None:
                 self.period(f"{path}.effective_until", rule.effective_from, rule.effective_until)
             self.visum_regulation(path, rule)
             if (rule.holdings or rule.delegators or rule.entities or rule.article or rule.signature_mention_required
                     or rule.overridable or rule.notify_councils or rule.signature_mention or rule.subdelegation_rule
                     or rule.substitution or rule.acting or rule.condition):
-                self.add("FORMAT", path, "verwacht alleen de velden van een lokale regel (id, title, holder, entity, powers, "
-                         "delegable_to, subdelegable_to, not_delegable, notify, source, issuers, overrides, effective_from, "
-                         "effective_until, visum_exempt, note)",
-                         "expected only the fields of a local rule (id, title, holder, entity, powers, delegable_to, "
-                         "subdelegable_to, not_delegable, notify, source, issuers, overrides, effective_from, "
-                         "effective_until, visum_exempt, note)")
+                self.add("FORMAT", path, tr("expected only the fields of a local rule (id, title, holder, entity, powers, delegable_to, subdelegable_to, not_delegable, notify, source, issuers, overrides, effective_from, effective_until, visum_exempt, note)"))
 
     def visum_regulation(self, path: str, rule: m.Rule) -> None:
         """A visum regulation is the council's: of the entity it exempts commitments of."""
@@ -326,17 +298,14 @@ class _Validator:
         for e in m.as_entities(rule.entity):
             council = self.cat.entities[e].council if e in self.cat.entities else None
             if council is not None and rule.holder != council:
-                self.add("FORMAT", f"{path}.holder", f"verwacht {council} (de raad van {e} stelt het visumreglement "
-                         f"vast), gevonden '{rule.holder}'", f"expected {council} (the council of {e} adopts the visum "
-                         f"regulation), found '{rule.holder}'")
+                self.add("FORMAT", f"{path}.holder", tr("expected {council} (the council of {e} adopts the visum regulation), found '{holder}'", council=council, e=e, holder=rule.holder))
         for k, x in enumerate(rule.visum_exempt):
             where = f"{path}.visum_exempt[{k}]"
             if x.max_amount is None and not x.budget_keys and not x.powers:
-                self.add("FORMAT", where, "verwacht minstens een van max_amount, budget_keys of powers",
-                         "expected at least one of max_amount, budget_keys or powers")
+                self.add("FORMAT", where, tr("expected at least one of max_amount, budget_keys or powers"))
             for j, p in enumerate(x.powers):
                 if not self.is_power(p):
-                    self.unknown(f"{where}.powers[{j}]", p, "bevoegdheid", "power")
+                    self.unknown(f"{where}.powers[{j}]", p, tr("power"))
 
     def principal_known(self, x: str) -> bool:
         return self.cat.is_organ(x) or x in self.new.positions or x in self.new.persons
@@ -344,22 +313,20 @@ class _Validator:
     def decision(self, i: int, d: m.Decision) -> None:
         cat, path = self.cat, f"decisions[{i}]"
         if not self.principal_known(d.by):
-            self.unknown(f"{path}.by", d.by, "orgaan, functie of persoon", "organ, position or person")
+            self.unknown(f"{path}.by", d.by, tr("organ, position or person"))
         for e in d.entities:
             self.choice(f"{path}.entity", e, tuple(cat.entities))
         rule = cat.rules.get(d.legal_basis)
         if rule is None:
-            self.unknown(f"{path}.legal_basis", d.legal_basis, "rechtsgrond (ingebouwd: "
-                         + ", ".join(sorted(cat.rules)) + ")", "rule (packaged: " + ", ".join(sorted(cat.rules)) + ")")
+            self.unknown(f"{path}.legal_basis", d.legal_basis,
+                         tr("rule (packaged: {rules})", rules=", ".join(sorted(cat.rules))))
         self.period(f"{path}.effective_until", d.effective_from, d.effective_until)
         if d.review_every_years is not None and d.review_every_years < 1:
-            self.add("FORMAT", f"{path}.review_every_years", "verwacht een geheel getal van 1 of meer",
-                     "expected a whole number of 1 or more")
+            self.add("FORMAT", f"{path}.review_every_years", tr("expected a whole number of 1 or more"))
         if d.review_every_years and self.in_force(d, self.today):
             due = _add_years(d.decided_on, d.review_every_years)
             if due < self.today:
-                self.add("REVIEW_OVERDUE", f"{path}.review_every_years", f"evaluatie was verschuldigd op {due}",
-                         f"review was due on {due}")
+                self.add("REVIEW_OVERDUE", f"{path}.review_every_years", tr("review was due on {due}", due=due))
         for j, g in enumerate(d.grants):
             self.grant(f"{path}.grants[{j}]", d, g, rule)
 
@@ -370,53 +337,50 @@ class _Validator:
     def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
         n, cat = self.new, self.cat
         if not self.principal_known(g.to):
-            self.unknown(f"{path}.to", g.to, "orgaan, functie of persoon", "organ, position or person")
+            self.unknown(f"{path}.to", g.to, tr("organ, position or person"))
             return
         if g.to == d.by:
-            self.add("CYCLE", f"{path}.to", f"'{d.by}' kan niet aan zichzelf delegeren", f"'{d.by}' cannot delegate to itself")
+            self.add("CYCLE", f"{path}.to", tr("'{by}' cannot delegate to itself", by=d.by))
         for k, p in enumerate(g.powers):
             if not self.is_power(p):
-                self.unknown(f"{path}.powers[{k}]", p, "bevoegdheid", "power")
+                self.unknown(f"{path}.powers[{k}]", p, tr("power"))
         if not g.powers:
-            self.add("FORMAT", f"{path}.powers", "verwacht minstens een bevoegdheid", "expected at least one power")
+            self.add("FORMAT", f"{path}.powers", tr("expected at least one power"))
         if g.under is not None:
             if g.under not in n.grants:
-                self.unknown(f"{path}.under", g.under, "delegatie-id", "grant id")
+                self.unknown(f"{path}.under", g.under, tr("grant id"))
             else:
                 seen, cur = {g.id}, g.under
                 while cur is not None and cur in n.grants:
                     if cur in seen:
-                        self.add("CYCLE", f"{path}.under", f"de keten via 'under' komt terug bij {cur}",
-                                 f"the chain via 'under' returns to {cur}")
+                        self.add("CYCLE", f"{path}.under", tr("the chain via 'under' returns to {cur}", cur=cur))
                         break
                     seen.add(cur)
                     cur = n.grants[cur][0].under
         lim = g.limits
         for k, u in enumerate(lim.units):
             if u not in n.units:
-                self.unknown(f"{path}.limits.units[{k}]", u, "organisatie-eenheid", "unit")
+                self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
         for k, x in enumerate(lim.document_types):
             if x not in cat.document_types:
-                self.unknown(f"{path}.limits.document_types[{k}]", x, "documenttype (" + ", ".join(sorted(cat.document_types))
-                             + ")", "document type")
+                self.unknown(f"{path}.limits.document_types[{k}]", x,
+                             tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
         for k, x in enumerate(lim.issuers):
             if not cat.is_organ(x):
-                self.unknown(f"{path}.limits.issuers[{k}]", x, "orgaan-id", "organ id")
+                self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
         for k, x in enumerate(lim.excluded):
             if not self.is_power(x) and x not in cat.document_types and x not in cat.book.kinds:
-                self.unknown(f"{path}.limits.excluded[{k}]", x, "bevoegdheid of documenttype, of functiesoort",
-                             "power or document type, or position kind")
+                self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
         if lim.only_when_absent is not None and lim.only_when_absent not in n.positions:
-            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, "functie", "position")
+            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, tr("position"))
         if g.requires.cosignature_by is not None and not self.principal_known(g.requires.cosignature_by):
-            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, "orgaan of functie", "organ or position")
+            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, tr("organ or position"))
         for k, rep in enumerate(g.reporting):
             if not self.principal_known(rep.to):
-                self.unknown(f"{path}.reporting[{k}].to", rep.to, "orgaan of functie", "organ or position")
+                self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
             self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
         if not g.reporting:
-            self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", "de delegatie zegt niet hoe over de uitoefening "
-                     "gerapporteerd wordt", "the grant does not say how its exercise is reported")
+            self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", tr("the grant does not say how its exercise is reported"))
         known = rule is not None and all(self.is_power(p) for p in g.powers) and self.principal_known(d.by) and all(
             e in cat.entities for e in d.entities)
         if known:
@@ -464,39 +428,32 @@ class _Validator:
             v = self.verdict(d, g, p, None)
             f = v.failure if v is not None else None
             if f is not None and f.kind == "collegial":
-                self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", f"{d.by} is een collegiaal orgaan en kan niet delegeren "
-                         f"aan een van zijn leden ({g.to}: {', '.join(f.kinds)})",
-                         f"{d.by} is a collegial organ and cannot delegate to one of its members ({g.to})")
+                self.add("COLLEGIAL_TO_MEMBER", f"{path}.to", tr(
+                    "{by} is a collegial organ and cannot delegate to one of its members ({to}: {kinds})",
+                    by=d.by, to=g.to, kinds=", ".join(f.kinds)))
                 return
             if f is not None and f.kind == "not_delegable":
-                self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{f.item} blijft volgens {f.rule} bij de houder",
-                         f"{f.item} stays with the holder under {f.rule}")
+                self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", tr("{item} stays with the holder under {rule}", item=f.item, rule=f.rule))
                 continue
             if f is not None and not f.reachable:
                 continue  # the delegator holds no such power to pass on: DELEGATOR_LACKS_POWER says so
             if f is not None and kinds and not eligible_reported:
                 eligible_reported = True
-                allowed = ", ".join(f.allowed) or "niemand"
                 via = f" ({', '.join(f.via)})" if f.via else ""
-                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", f"{f.rule} laat delegatie door {d.by} van {p} niet toe aan "
-                         f"'{g.to}' ({', '.join(f.kinds)}); de wet laat alleen toe aan {allowed}{via}",
-                         f"{f.rule} does not let {d.by} delegate {p} to '{g.to}' ({', '.join(f.kinds)}); the law allows "
-                         f"only {', '.join(f.allowed) or 'nobody'}{via}")
+                self.add("TARGET_NOT_ELIGIBLE", f"{path}.to", tr(
+                    "{rule} does not let {by} delegate {p} to '{to}' ({join}); the law allows only {allowed}{via}",
+                    rule=f.rule, by=d.by, p=p, to=g.to, join=', '.join(f.kinds), allowed=allowed_text(f.allowed), via=via))
                 continue
             if f is None:
                 item = self.kept_below(d, p)
                 if item is not None:
                     keeper = self.keeper(d, p, item)
-                    self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", f"{p} omvat {item}, dat volgens {keeper} bij de "
-                             "houder blijft; delegeer de onderdelen die wel kunnen", f"{p} includes {item}, which stays "
-                             f"with the holder under {keeper}; delegate the parts that may be delegated")
+                    self.add("NOT_DELEGABLE", f"{path}.powers[{k}]", tr("{p} includes {item}, which stays with the holder under {keeper}; delegate the parts that may be delegated", p=p, item=item, keeper=keeper))
         for k, x in enumerate(g.limits.document_types):
             for p in g.powers:
                 v = self.verdict(d, g, p, x)
                 if v is not None and v.failure is not None and v.failure.kind == "not_delegable" and v.failure.item == x:
-                    self.add("NOT_DELEGABLE", f"{path}.limits.document_types[{k}]",
-                             f"documenttype {x} kan volgens {v.failure.rule} niet gedelegeerd worden",
-                             f"document type {x} cannot be delegated under {v.failure.rule}")
+                    self.add("NOT_DELEGABLE", f"{path}.limits.document_types[{k}]", tr("document type {x} cannot be delegated under {rule}", x=x, rule=v.failure.rule))
                     break
 
     def _keepers(self, d: m.Decision, power: str) -> list[m.Rule]:
@@ -527,11 +484,7 @@ class _Validator:
             for k, x in enumerate(items):
                 own = entity_of(x)
                 if own and not covered & set(own):
-                    self.add("DELEGATOR_LACKS_POWER", f"{path}.limits.{name}[{k}]", f"{x} hoort bij {', '.join(own)}; "
-                             f"besluit {d.id} geldt alleen voor {', '.join(d.entities)}, dus dit deel geeft geen bevoegdheid "
-                             f"(leg het besluit vast voor {', '.join(sorted(covered | set(own)))})",
-                             f"{x} belongs to {', '.join(own)}; decision {d.id} covers only {', '.join(d.entities)}, so "
-                             f"this part grants nothing (record the decision for {', '.join(sorted(covered | set(own)))})")
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.limits.{name}[{k}]", tr("{x} belongs to {join}; decision {id} covers only {join2}, so this part grants nothing (record the decision for {join3})", x=x, join=', '.join(own), id=d.id, join2=', '.join(d.entities), join3=', '.join(sorted(covered | set(own)))))
 
     def parents(self, d: m.Decision, g: m.Grant) -> list[m.Grant]:
         n = self.new
@@ -568,10 +521,7 @@ class _Validator:
                 if extra:
                     wider.append((name, ", ".join(extra), ", ".join(getattr(pl, name))))
             for name, child, par in wider:
-                self.add("SCOPE_WIDENS_PARENT", f"{path}.limits.{name}",
-                         f"ruimer dan de bovenliggende delegatie {parent.id} ({child} tegenover {par}); het surplus geeft "
-                         "geen bevoegdheid", f"wider than parent grant {parent.id} ({child} versus {par}); the excess "
-                         "grants nothing")
+                self.add("SCOPE_WIDENS_PARENT", f"{path}.limits.{name}", tr("wider than parent grant {id} ({child} versus {par}); the excess grants nothing", id=parent.id, child=child, par=par))
 
     def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
         n = self.new
@@ -584,9 +534,7 @@ class _Validator:
                                                                     entity=entity)).allowed
                 if not holds:
                     where = f" ({entity})" if len(d.entities) > 1 else ""
-                    self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", f"{d.by} heeft op {d.effective_from} zelf geen "
-                             f"bevoegdheid {p}{where} om te delegeren", f"{d.by} does not itself hold {p}{where} on "
-                             f"{d.effective_from}")
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", tr("{by} does not itself hold {p}{where} on {effective_from}", by=d.by, p=p, where=where, effective_from=d.effective_from))
                     return
 
     def vacancy(self, path: str, d: m.Decision, g: m.Grant) -> None:
@@ -596,15 +544,14 @@ class _Validator:
         end = d.effective_until or date.max
         if not any(a.from_ <= end and (a.until is None or a.until >= d.effective_from)
                    for a in n.appointments_by_position.get(g.to, ())):
-            self.add("VACANT_POSITION", f"{path}.to", f"functie '{g.to}' is tijdens de geldigheid van het besluit door "
-                     "niemand bezet", f"position '{g.to}' is held by nobody while the decision is in force")
+            self.add("VACANT_POSITION", f"{path}.to", tr("position '{to}' is held by nobody while the decision is in force", to=g.to))
 
     def revocations(self) -> None:
         n = self.new
         for i, rev in enumerate(self.f.revocations):
             target = n.decisions.get(rev.target) or (n.grants[rev.target][1] if rev.target in n.grants else None)
             if target is None:
-                self.unknown(f"revocations[{i}].target", rev.target, "besluit of delegatie", "decision or grant")
+                self.unknown(f"revocations[{i}].target", rev.target, tr("decision or grant"))
 
 
 def _overlap(a: tuple[date, date] | None, b: tuple[date, date]) -> bool:
@@ -622,7 +569,5 @@ def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date) ->
     if f.administration.jurisdiction is not None and f.administration.jurisdiction not in PACKAGED:
         # without its law nothing else can be checked
         opts = ", ".join(PACKAGED)
-        return [ValidationFinding("FORMAT", file, "administration.jurisdiction", Text(
-            f"verwacht een van {opts}, gevonden '{f.administration.jurisdiction}'",
-            f"expected one of {opts}, found '{f.administration.jurisdiction}'"))]
+        return [ValidationFinding("FORMAT", file, "administration.jurisdiction", tr("expected one of {opts}, found '{jurisdiction}'", opts=opts, jurisdiction=f.administration.jurisdiction))]
     return _Validator(f, file, state, today).run()

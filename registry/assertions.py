@@ -25,7 +25,7 @@ from attrs import frozen
 
 from delegations.answer import CONDITION_CODES, REASON_CODES, money
 from delegations.converter import error_items, structure
-from delegations.texts import Text
+from delegations.texts import EMPTY, Text, tr
 from delegations.validate import ValidationFinding, format_error
 
 from .errors import AssertionBroken, InputError
@@ -133,7 +133,7 @@ class Outcome:
     def render(self, lang: str = "nl") -> str:
         if self.holds:
             return f"OK        {self.path}: {self.assertion.name or self.assertion.describe()}"
-        mark = "BROKEN" if lang == "en" else "GEBROKEN"
+        mark = tr("BROKEN")(lang)
         return f"{mark:<9} {self.file}: {self.path}: {self.label()}\n          {self.text(lang)}"
 
 
@@ -154,31 +154,28 @@ def read(path: str | Path) -> AssertionFile:
 def parse(data: Any, name: str) -> AssertionFile:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = repr(data.get("format")) if isinstance(data, dict) and "format" in data else type(data).__name__ \
-            if not isinstance(data, dict) else "niets"
-        raise _bad(name, [format_error(name, "format", Text(f"'{FORMAT}'", f"'{FORMAT}'"), found)])
+            if not isinstance(data, dict) else tr("nothing")
+        raise _bad(name, [format_error(name, "format", tr("'{FORMAT}'", FORMAT=FORMAT), found)])
     extra = sorted(set(data) - {"format", "assertions"})
-    problems = [format_error(name, k, Text("alleen de sleutels format en assertions", "only the keys format and assertions"))
+    problems = [format_error(name, k, tr("only the keys format and assertions"))
                 for k in extra]
     items = data.get("assertions")
     if not isinstance(items, list) or not items:
-        problems.append(format_error(name, "assertions", Text("een niet-lege lijst van beweringen",
-                                                              "a non-empty list of assertions")))
+        problems.append(format_error(name, "assertions", tr("a non-empty list of assertions")))
         raise _bad(name, problems)
     if len(items) > MAX_ASSERTIONS:
-        problems.append(format_error(name, "assertions", Text(f"hoogstens {MAX_ASSERTIONS} beweringen",
-                                                              f"at most {MAX_ASSERTIONS} assertions"), str(len(items))))
+        problems.append(format_error(name, "assertions", tr("at most {MAX_ASSERTIONS} assertions", MAX_ASSERTIONS=MAX_ASSERTIONS), str(len(items))))
         raise _bad(name, problems)
     out: list[Assertion] = []
     for i, item in enumerate(items):
         where = f"assertions[{i}]"
         if not isinstance(item, dict):
-            problems.append(format_error(name, where, Text("een object met sleutels", "an object with keys"),
+            problems.append(format_error(name, where, tr("an object with keys"),
                                          type(item).__name__))
             continue
         cls = WhoAssertion if "who" in item else CheckAssertion
         if cls is WhoAssertion and not isinstance(item["who"], dict):
-            problems.append(format_error(name, f"{where}.who", Text("een object met sleutels (power, on, ...)",
-                                                                    "an object with keys (power, on, ...)")))
+            problems.append(format_error(name, f"{where}.who", tr("an object with keys (power, on, ...)")))
             continue
         try:
             a = structure(item, cls)
@@ -199,19 +196,15 @@ def _codes(name: str, where: str, a: Assertion) -> list[ValidationFinding]:
     for key, codes, known, needs in (("reasons", a.reasons, REASON_CODES, False), ("conditions", a.conditions,
                                                                                     CONDITION_CODES, True)):
         if codes and a.allowed is not needs:
-            out.append(format_error(name, f"{where}.{key}", Text(
-                f"{key} alleen bij allowed: {'true' if needs else 'false'}",
-                f"{key} only with allowed: {'true' if needs else 'false'}")))
+            out.append(format_error(name, f"{where}.{key}", tr("{key} only with allowed: {value}", key=key, value='true' if needs else 'false')))
         for j, code in enumerate(codes):
             if code not in known:
-                out.append(format_error(name, f"{where}.{key}[{j}]", Text(f"een van {', '.join(known)}",
-                                                                          f"one of {', '.join(known)}"), code))
+                out.append(format_error(name, f"{where}.{key}[{j}]", tr("one of {join}", join=', '.join(known)), code))
     return out
 
 
 def _bad(name: str, findings: list[ValidationFinding]) -> InputError:
-    return InputError(Text(f"{name}: geen geldig beweringenbestand ('format: {FORMAT}')",
-                           f"{name}: not a valid assertion file ('format: {FORMAT}')"), findings)
+    return InputError(tr("{name}: not a valid assertion file ('format: {FORMAT}')", name=name, FORMAT=FORMAT), findings)
 
 
 # -- running --------------------------------------------------------------------------------
@@ -227,8 +220,7 @@ def run(reg: Registry, af: AssertionFile, as_known_on: Any = None) -> list[Outco
         except InputError as exc:
             problems.append(ValidationFinding("UNKNOWN_REFERENCE", af.file, f"assertions[{i}]", exc.text))
     if problems:
-        raise InputError(Text(f"{af.file}: beweringen verwijzen naar iets wat het register niet kent",
-                              f"{af.file}: assertions refer to what the register does not know"), problems)
+        raise InputError(tr("{file}: assertions refer to what the register does not know", file=af.file), problems)
     return out
 
 
@@ -246,26 +238,25 @@ def _run_one(reg: Registry, file: str, i: int, a: Assertion, as_known_on: Any) -
             expected["conditions"] = list(a.conditions)
         found = {"allowed": answer.allowed, "reasons": reasons, "conditions": conditions,
                  "chain": list(answer.grants)}
-        return Outcome(i, file, a, holds, expected, found, Text("", "") if holds else _why_check(a, answer, missing))
+        return Outcome(i, file, a, holds, expected, found, EMPTY if holds else _why_check(a, answer, missing))
     state = reg.state(as_known_on)
     for j, p in enumerate(a.persons):
         if p not in state.persons:
-            raise InputError(Text(f"persons[{j}]: '{p}' is geen gekende persoon", f"persons[{j}]: '{p}' is not a known person"))
+            raise InputError(tr("persons[{j}]: '{p}' is not a known person", j=j, p=p))
     answers = reg.who(a.who.power, a.who.on, as_known_on=as_known_on, **a.who.scope())
     found_persons = sorted({x.question.actor for x in answers})
     expected_persons = sorted(set(a.persons))
     holds = found_persons == expected_persons
     missing, extra = sorted(set(expected_persons) - set(found_persons)), sorted(set(found_persons) - set(expected_persons))
-    text = Text("", "")
+    text = EMPTY
     if not holds:
-        parts_nl, parts_en = [], []
-        if missing:
-            parts_nl.append(f"mag niet (verwacht wel): {', '.join(missing)}")
-            parts_en.append(f"may not (expected to): {', '.join(missing)}")
-        if extra:
-            parts_nl.append(f"mag ook (niet verwacht): {', '.join(extra)}")
-            parts_en.append(f"may as well (not expected): {', '.join(extra)}")
-        text = Text("; ".join(parts_nl), "; ".join(parts_en))
+        may_not, may_also = ", ".join(missing), ", ".join(extra)
+        if missing and extra:
+            text = tr("may not (expected to): {missing}; may as well (not expected): {extra}", missing=may_not, extra=may_also)
+        elif missing:
+            text = tr("may not (expected to): {missing}", missing=may_not)
+        else:
+            text = tr("may as well (not expected): {extra}", extra=may_also)
     return Outcome(i, file, a, holds, {"persons": expected_persons}, {"persons": found_persons}, text)
 
 
@@ -273,15 +264,14 @@ def _why_check(a: CheckAssertion, answer: Any, missing: list[str]) -> Text:
     if answer.allowed is not a.allowed:
         if answer.allowed:
             chain = " -> ".join(answer.grants) or "-"
-            return Text(f"verwacht geweigerd, maar toegestaan (keten: {chain})",
-                        f"expected refused, but allowed (chain: {chain})")
+            return tr("expected refused, but allowed (chain: {chain})", chain=chain)
         first = answer.reasons[0] if answer.reasons else None
-        why_nl = f"{first.code}: {first.text('nl')}" if first else "-"
-        why_en = f"{first.code}: {first.text('en')}" if first else "-"
-        return Text(f"verwacht toegestaan, maar geweigerd ({why_nl})", f"expected allowed, but refused ({why_en})")
-    what = ("voorwaarden", "conditions") if a.allowed else ("redenen", "reasons")
-    return Text(f"verwacht bij de {what[0]}: {', '.join(missing)}; niet gevonden",
-                f"expected among the {what[1]}: {', '.join(missing)}; not found")
+        if first is None:
+            return tr("expected allowed, but refused (-)")
+        return tr("expected allowed, but refused ({code}: {reason})", code=first.code, reason=first.text)
+    if a.allowed:
+        return tr("expected among the conditions: {join}; not found", join=", ".join(missing))
+    return tr("expected among the reasons: {join}; not found", join=", ".join(missing))
 
 
 def broken(outcomes: list[Outcome]) -> list[Outcome]:
@@ -293,7 +283,6 @@ def guard(af: AssertionFile) -> Callable[[Registry], None]:
     def check(reg: Registry) -> None:
         bad = broken(run(reg, af))
         if bad:
-            raise AssertionBroken(Text(f"Niets ingelezen: {len(bad)} bewering(en) uit {af.file} zouden niet meer gelden.",
-                                       f"Nothing imported: {len(bad)} assertion(s) of {af.file} would no longer hold."), bad)
+            raise AssertionBroken(tr("Nothing imported: {count} assertion(s) of {file} would no longer hold.", count=len(bad), file=af.file), bad)
 
     return check

@@ -17,7 +17,7 @@ from attrs import frozen
 
 from delegations.answer import Answer
 from delegations.attestation import attested_answer, build_claims, header_kid, sign_attestation
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 from . import projections
 from .store import canonical, sha256
@@ -52,7 +52,7 @@ def verify(reg: Any, token: str, jwks: dict[str, Any] | None = None, against_reg
     try:
         claims = verify_attestation(token, jwks if jwks is not None else reg.jwks())
     except AttestationError as exc:
-        return Verification(False, code=exc.code, error=Text(exc.message("nl"), exc.message("en")))
+        return Verification(False, code=exc.code, error=exc.text)
     if not against_register:
         return Verification(True, claims)
     local = verify_against_register(reg, token, claims)
@@ -103,8 +103,7 @@ def verify_against_register(reg: Any, token: str, claims: dict[str, Any]) -> dic
     seq = reg_claim.get("seq")
     head_ok = type(seq) is int and reg.store.hash_at(seq) == reg_claim.get("head")
     if not head_ok:
-        problems.append(Text(f"registerkop seq {seq} met die hash bestaat hier niet",
-                             f"register head seq {seq} with that hash does not exist here"))
+        problems.append(tr("register head seq {seq} with that hash does not exist here", seq=seq))
     issued = _issued_here(reg, conn, token.strip(), claims, problems)
     cited: dict[str, str] = {}
     answer = claims.get("answer", {})
@@ -117,8 +116,7 @@ def verify_against_register(reg: Any, token: str, claims: dict[str, Any]) -> dic
               if ev.data["kind"] == "decision"}
     missing = sorted(d for d, h in cited.items() if h not in stored)
     if missing:
-        problems.append(Text(f"geciteerde besluiten ontbreken hier: {', '.join(missing)}",
-                             f"cited decisions are missing here: {', '.join(missing)}"))
+        problems.append(tr("cited decisions are missing here: {join}", join=', '.join(missing)))
     confirmed = same_today = None
     question = claims.get("question") or {}
     try:
@@ -133,8 +131,7 @@ def verify_against_register(reg: Any, token: str, claims: dict[str, Any]) -> dic
         then = attested_answer(reg.answer_at(q, seq).to_dict("nl"))
         confirmed = _same(then, answer)
         if not confirmed:
-            problems.append(Text(f"het register zoals het was bij seq {seq} geeft een ander antwoord",
-                                 f"the register as it was at seq {seq} gives another answer"))
+            problems.append(tr("the register as it was at seq {seq} gives another answer", seq=seq))
     if q is not None:
         same_today = reg.ask(q).allowed == answer.get("allowed")
     return {"issued_here": issued, "head_found": head_ok, "decisions_found": not missing, "missing_decisions": missing,
@@ -158,8 +155,7 @@ def _issued_here(reg: Any, conn: Any, token: str, claims: dict[str, Any], proble
     row = conn.execute("SELECT kid, iat, question_sha256, seq FROM attestations WHERE jti = ?", (jti,)).fetchone()
     admin = reg.administration_id()
     if row is None:
-        problems.append(Text(f"dit register heeft geen attest met jti {jti} uitgegeven (vervalst, of van een ander register)",
-                             f"this register issued no attestation with jti {jti} (forged, or from another register)"))
+        problems.append(tr("this register issued no attestation with jti {jti} (forged, or from another register)", jti=jti))
         return False
     kid, iat, digest, seq = row
     recorded = json.loads(reg.store.event(seq).payload)
@@ -169,8 +165,5 @@ def _issued_here(reg: Any, conn: Any, token: str, claims: dict[str, Any], proble
         same = (kid == header_kid(token) and iat == claims.get("iat") and digest == question_digest(claims.get("question")))
     same = same and claims.get("iss") == admin
     if not same:
-        problems.append(Text(f"het attest met jti {jti} dat hier is uitgegeven, is een ander token (sleutel, tijdstip "
-                             "of inhoud verschilt): dit token is vervalst",
-                             f"the attestation with jti {jti} issued here is another token (key, time or content "
-                             "differs): this token is forged"))
+        problems.append(tr("the attestation with jti {jti} issued here is another token (key, time or content differs): this token is forged", jti=jti))
     return same

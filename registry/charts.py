@@ -12,8 +12,8 @@ from typing import Any
 
 from attrs import frozen
 
-MONTHS = {"nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+from delegations.texts import month_abbreviations
+
 WIDTH = 720
 LEFT, LABEL = 250.0, 34  # the label column of the bar charts, and the characters that fit in it (11 px)
 
@@ -109,7 +109,8 @@ def months(report: dict[str, Any], lang: str) -> MonthChart | None:
                       for m, n in enumerate(e["uses_by_month"]))
         title = f"{e['id']} → {e['to']['name']}"
         rows.append(MonthRow(e["id"], clip(title, LABEL), title, base, sum(e["uses_by_month"]), cells))
-    heads = tuple((left + m * column + column / 2, MONTHS["en" if lang == "en" else "nl"][m]) for m in range(12))
+    months = month_abbreviations(lang)
+    heads = tuple((left + m * column + column / 2, months[m]) for m in range(12))
     return MonthChart(WIDTH, top + len(rows) * row + 8, left, column, heads, tuple(rows), peak)
 
 

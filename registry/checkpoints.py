@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from delegations.attestation import AttestationError, sign_checkpoint, verify_checkpoint
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 from .errors import InputError
 
@@ -37,8 +37,7 @@ def issue(reg: Any) -> dict[str, Any]:
 def parse_expect(value: str) -> tuple[int, str]:
     match = _EXPECT.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise InputError(Text(f"verwacht SEQ:HEAD zoals 41:sha256:<64 hexadecimale tekens>, gevonden '{str(value)[:100]}'",
-                              f"expected SEQ:HEAD such as 41:sha256:<64 hex digits>, found '{str(value)[:100]}'"),
+        raise InputError(tr("expected SEQ:HEAD such as 41:sha256:<64 hex digits>, found '{value}'", value=str(value)[:100]),
                          parameter="expect")
     return int(match.group(1)), match.group(2)
 
@@ -54,18 +53,16 @@ def read(path: str | Path, jwks: dict[str, Any], administration: str | None) -> 
         text = raw.decode("utf-8").strip()
         document: Any = json.loads(text) if text.startswith("{") else text
     except (OSError, ValueError) as exc:
-        raise InputError(Text(f"{name}: verwacht een leesbaar checkpoint (JSON van 'delegaties checkpoint') ({exc})",
-                              f"{name}: expected a readable checkpoint (JSON from 'delegaties checkpoint') ({exc})"),
+        raise InputError(tr("{name}: expected a readable checkpoint (JSON from 'delegaties checkpoint') ({exc})", name=name, exc=exc),
                          parameter="checkpoint") from None
     try:
         claims = verify_checkpoint(document, jwks)
     except AttestationError as exc:
-        raise InputError(Text(f"{name}: het checkpoint is niet te vertrouwen ({exc.code}): {exc.message('nl')}",
-                              f"{name}: the checkpoint cannot be trusted ({exc.code}): {exc.message('en')}"),
+        raise InputError(tr("{name}: the checkpoint cannot be trusted ({code}): {message}", name=name, code=exc.code,
+                            message=exc.text),
                          parameter="checkpoint", code="CHECKPOINT_INVALID") from None
     if administration is not None and claims["iss"] != administration:
-        raise InputError(Text(f"{name}: checkpoint van bestuur {claims['iss']}, dit register is van {administration}",
-                              f"{name}: checkpoint of administration {claims['iss']}, this register is {administration}'s"),
+        raise InputError(tr("{name}: checkpoint of administration {iss}, this register is {administration}'s", name=name, iss=claims['iss'], administration=administration),
                          parameter="checkpoint", code="CHECKPOINT_INVALID")
     return claims
 
@@ -73,14 +70,8 @@ def read(path: str | Path, jwks: dict[str, Any], administration: str | None) -> 
 def compare(last: int, hash_at: Any, seq: int, head: str, source: str) -> list[Text]:
     """Problems of a register whose last event is `last` against a published point (seq, head)."""
     if seq > last:
-        return [Text(f"het register is korter dan {source}: gepubliceerd tot gebeurtenis {seq}, hier maar tot {last} "
-                     "(gebeurtenissen verwijderd, een oudere back-up teruggezet of een laatste schrijfactie verloren)",
-                     f"the register is shorter than {source}: published up to event {seq}, here only up to {last} "
-                     "(events deleted, an older backup restored or a last write lost)")]
+        return [tr("the register is shorter than {source}: published up to event {seq}, here only up to {last} (events deleted, an older backup restored or a last write lost)", source=source, seq=seq, last=last)]
     here = hash_at(seq)
     if here != head:
-        return [Text(f"het register wijkt af van {source}: gebeurtenis {seq} heeft hier hash {here}, gepubliceerd {head} "
-                     "(de keten is herschreven)",
-                     f"the register diverges from {source}: event {seq} has hash {here} here, published {head} "
-                     "(the chain was rewritten)")]
+        return [tr("the register diverges from {source}: event {seq} has hash {here} here, published {head} (the chain was rewritten)", source=source, seq=seq, here=here, head=head)]
     return []

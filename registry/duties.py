@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from delegations import periods as pd
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 from . import projections
 from .errors import InputError, NotFoundError
@@ -74,7 +74,7 @@ def duty_item(spec: pd.DutySpec, period: str, start: date, end: date, done: tupl
 def grant_of(state: Any, grant: str) -> tuple[Any, Any]:
     if grant not in state.grants:
         s = suggest(grant, state.grants)
-        raise NotFoundError(Text(f"'{grant}' is geen gekende delegatie{s.nl}", f"'{grant}' is not a known grant{s.en}"),
+        raise NotFoundError(tr("'{grant}' is not a known grant{suggestion}", grant=grant, suggestion=s),
                             parameter="grant")
     return state.grants[grant]
 
@@ -114,22 +114,18 @@ def record_done(store: Any, state: Any, grant: str, period: str, on: date | str,
     g, d = grant_of(state, grant)
     when = day(on, "on")
     if when is None:
-        raise InputError(Text("verwacht een datum JJJJ-MM-DD", "expected a date YYYY-MM-DD"), parameter="on")
-    reference = identifier(reference, "reference", what=("referentie", "reference"))
+        raise InputError(tr("expected a date YYYY-MM-DD"), parameter="on")
+    reference = identifier(reference, "reference", what=tr("reference"))
     specs = [s for s in pd.duty_specs(state, g, d) if to is None or s.to == to]
     span = _duty_span(store.conn, grant, period, specs, pd.validity(state, g, d))
     if span is None:
         raise InputError(_no_such_duty(grant, period, pd.duty_specs(state, g, d), to), parameter="period")
     matching, start, end = span
     if len(matching) > 1:
-        raise InputError(Text(f"{grant} heeft meerdere plichten voor periode {period}; kies de ontvanger "
-                              f"(een van: {', '.join(s.to for s in matching)})",
-                              f"{grant} has several duties for period {period}; choose the recipient "
-                              f"(one of: {', '.join(s.to for s in matching)})"), parameter="to")
+        raise InputError(tr("{grant} has several duties for period {period}; choose the recipient (one of: {join})", grant=grant, period=period, join=', '.join(s.to for s in matching)), parameter="to")
     spec = matching[0]
     if when < end:
-        raise InputError(Text(f"de periode {period} loopt tot {end}; een rapportering ervoor kan niet op {when}",
-                              f"period {period} runs until {end}; it cannot be reported on {when}"), parameter="on")
+        raise InputError(tr("period {period} runs until {end}; it cannot be reported on {when}", period=period, end=end, when=when), parameter="on")
     payload = {"grant": grant, "period": period, "to": spec.to, "every": spec.every, "on": when.isoformat(),
                "reference": reference}
     with store.transaction() as tx:
@@ -140,8 +136,8 @@ def record_done(store: Any, state: Any, grant: str, period: str, on: date | str,
                 return None
             from .errors import ConflictError
 
-            raise ConflictError(Text(f"{grant} {period} aan {spec.to} staat al als gedaan op {row[0]} ({row[1]}).",
-                                     f"{grant} {period} to {spec.to} is already recorded as done on {row[0]} ({row[1]})."))
+            raise ConflictError(tr("{grant} {period} to {to} is already recorded as done on {on} ({reference}).", grant=grant,
+                                   period=period, to=spec.to, on=row[0], reference=row[1]))
         ev = tx.append("duty.done", payload)
         projections.apply(tx.conn, ev)
     return ev
@@ -170,14 +166,10 @@ def _duty_span(conn: sqlite3.Connection, grant: str, period: str, specs: list[pd
 
 def _no_such_duty(grant: str, period: str, specs: list[pd.DutySpec], to: str | None) -> Text:
     if not specs:
-        return Text(f"{grant} heeft geen rapporteringsplicht", f"{grant} has no reporting duty")
+        return tr("{grant} has no reporting duty", grant=grant)
     kinds = ", ".join(sorted({f"{s.every} -> {s.to}" for s in specs}))
     hint = " (" + to + ")" if to else ""
-    return Text(f"'{period}'{hint} is geen periode van een plicht van {grant} binnen zijn geldigheid "
-                f"(plichten: {kinds}; periodes zoals 2025-M01, 2025-Q1, 2025-H1, 2025, notify of een "
-                "uitoefeningsreferentie)",
-                f"'{period}'{hint} is not a period of a duty of {grant} while it is in force "
-                f"(duties: {kinds}; periods such as 2025-M01, 2025-Q1, 2025-H1, 2025, notify or a use reference)")
+    return tr("'{period}'{hint} is not a period of a duty of {grant} while it is in force (duties: {kinds}; periods such as 2025-M01, 2025-Q1, 2025-H1, 2025, notify or a use reference)", period=period, hint=hint, grant=grant, kinds=kinds)
 
 
 # -- reports ------------------------------------------------------------------------------------
@@ -193,10 +185,7 @@ def period_report(reg: Any, grant: str, period: str, on: date | str | None = Non
         row = reg.store.conn.execute('SELECT "on" FROM use_grants ug JOIN uses u ON u.reference = ug.reference '
                                      'WHERE ug."grant" = ? AND ug.reference = ?', (grant, period)).fetchone()
         if row is None:
-            raise InputError(Text(f"verwacht een periode zoals 2025-Q1, 2025-M03, 2025-H1 of 2025, of een "
-                                  f"referentie van een uitoefening van {grant}; gevonden '{period}'",
-                                  f"expected a period such as 2025-Q1, 2025-M03, 2025-H1 or 2025, or the "
-                                  f"reference of a use of {grant}; found '{period}'"), parameter="period")
+            raise InputError(tr("expected a period such as 2025-Q1, 2025-M03, 2025-H1 or 2025, or the reference of a use of {grant}; found '{period}'", grant=grant, period=period), parameter="period")
         first = last = date.fromisoformat(row[0])
     on = day(on, "on") or date.today()
     items = list_duties(state, reg.store.conn, on=max(on, last + timedelta(days=1)), grant=grant)
@@ -210,16 +199,14 @@ def annual_report(reg: Any, year: int, lang: str = "nl", as_of: date | str | Non
 
     # The years a register date may have: periods, due dates and the look-ahead stay in the calendar.
     if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise InputError(Text(f"verwacht een jaartal van {MIN_YEAR} tot {MAX_YEAR} zoals 2025, gevonden '{year}'",
-                              f"expected a year from {MIN_YEAR} to {MAX_YEAR} such as 2025, found '{year}'"),
+        raise InputError(tr("expected a year from {MIN_YEAR} to {MAX_YEAR} such as 2025, found '{year}'", MIN_YEAR=MIN_YEAR, MAX_YEAR=MAX_YEAR, year=year),
                          parameter="year")
     return _reports().annual_report(reg, year, lang, day(as_of, "on") or date.today())
 
 
 def render(report: dict[str, Any], fmt: str = "html", lang: str = "nl") -> str:
     if fmt not in FORMATS:
-        raise InputError(Text(f"verwacht een van {', '.join(FORMATS)}, gevonden '{fmt}'",
-                              f"expected one of {', '.join(FORMATS)}, found '{fmt}'"), parameter="format")
+        raise InputError(tr("expected one of {join}, found '{fmt}'", join=', '.join(FORMATS), fmt=fmt), parameter="format")
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
@@ -238,10 +225,13 @@ def _environment(fmt: str, lang: str):
     from delegations.identifiers import printable
 
     # finalize: no value of the register can put a control or bidi character into the page.
+    from delegations.texts import catalog
+
     env = Environment(loader=PackageLoader("registry", "templates"), autoescape=html, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"],
                       finalize=lambda v: printable(v) if isinstance(v, str) and not hasattr(v, "__html__") else v)
-    env.globals.update(t=lambda nl, en: en if lang == "en" else nl, lang=lang, charts=lambda r: _reports().charts(r, lang))
+    env.install_gettext_translations(catalog(lang), newstyle=False)  # type: ignore[attr-defined]
+    env.globals.update(lang=lang, charts=lambda r: _reports().charts(r, lang))
     env.filters.update(amount=lambda v: _reports().fmt_amount(v, lang), date=lambda v: pd.long_date(v, lang),
                        pct=lambda v: _reports().fmt_pct(v, lang), num=lambda v: _reports().fmt_int(v, lang),
                        label=lambda v: _reports().label(v, lang))

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from delegations.texts import Text
+from delegations.texts import N_, Text, tr
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
            "AssertionBroken", "restore", "from_sqlite"]
@@ -113,24 +113,21 @@ def restore(data: str, cls: type, what: str):
     try:
         return structure(json.loads(data), cls)
     except Exception:  # noqa: BLE001 - any failure means the stored row is not what we wrote
-        raise IntegrityError(Text(f"opgeslagen {what} is onleesbaar of voldoet niet aan het formaat; voer 'delegaties fsck' uit",
-                                  f"stored {what} is unreadable or does not fit the format; run 'delegaties fsck'")) from None
+        raise IntegrityError(tr("stored {what} is unreadable or does not fit the format; run 'delegaties fsck'", what=what)) from None
 
 
-# SQLite primary result codes (sqlite3.h) -> (our code, Dutch cause, English cause)
+# SQLite primary result codes (sqlite3.h) -> (our code, the cause)
 _SQLITE = {
-    5: ("BUSY", "het register is bezet: een andere schrijver houdt het slot vast", "the register is busy: another writer holds the lock"),
-    6: ("BUSY", "het register is bezet (tabel vergrendeld)", "the register is busy (table locked)"),
-    7: ("DATABASE_ERROR", "onvoldoende geheugen", "out of memory"),
-    8: ("READ_ONLY", "het register is alleen-lezen (geen schrijfrecht, of een alleen-lezen bestandssysteem)",
-        "the register is read-only (no write permission, or a read-only file system)"),
-    10: ("IO_ERROR", "invoer-/uitvoerfout van het bestandssysteem", "input/output error of the file system"),
-    13: ("DISK_FULL", "de schijf is vol", "the disk is full"),
-    14: ("CANT_OPEN", "het register (of zijn -wal/-shm-bestand) kan niet geopend of aangemaakt worden; controleer de rechten "
-             "op het bestand en de map", "the register (or its -wal/-shm file) cannot be opened or created; check the "
-             "permissions of the file and its directory"),
-    3: ("READ_ONLY", "geen toegang tot het register (rechten)", "no access to the register (permissions)"),
-    23: ("READ_ONLY", "geen toegang tot het register (rechten)", "no access to the register (permissions)"),
+    5: ("BUSY", N_("the register is busy: another writer holds the lock")),
+    6: ("BUSY", N_("the register is busy (table locked)")),
+    7: ("DATABASE_ERROR", N_("out of memory")),
+    8: ("READ_ONLY", N_("the register is read-only (no write permission, or a read-only file system)")),
+    10: ("IO_ERROR", N_("input/output error of the file system")),
+    13: ("DISK_FULL", N_("the disk is full")),
+    14: ("CANT_OPEN", N_("the register (or its -wal/-shm file) cannot be opened or created; check the permissions of the "
+                       "file and its directory")),
+    3: ("READ_ONLY", N_("no access to the register (permissions)")),
+    23: ("READ_ONLY", N_("no access to the register (permissions)")),
 }
 
 
@@ -162,11 +159,10 @@ def from_sqlite(exc: sqlite3.Error, path: object) -> RegistryError:
     primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     detail = str(exc)
     if primary in (11, 26) or (isinstance(exc, sqlite3.OperationalError) and "no such" in detail):
-        return IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({detail}); voer 'delegaties fsck' uit",
-                                   f"{path}: not a readable delegation register ({detail}); run 'delegaties fsck'"))
+        return IntegrityError(tr("{path}: not a readable delegation register ({detail}); run 'delegaties fsck'", path=path, detail=detail))
     if primary == 0 and "full" in detail:  # some paths give no code; the text is SQLite's own
         primary = 13
     primary = _cause(primary, path)
-    code, nl, en = _SQLITE.get(primary, ("DATABASE_ERROR", "databasefout", "database error"))
-    return UnavailableError(Text(f"{path}: {nl} ({detail}); er is niets geschreven",
-                                 f"{path}: {en} ({detail}); nothing was written"), code=code)
+    code, cause = _SQLITE.get(primary, ("DATABASE_ERROR", N_("database error")))
+    return UnavailableError(tr("{path}: {cause} ({detail}); nothing was written", path=path, cause=tr(cause), detail=detail),
+                            code=code)

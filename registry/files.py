@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from delegations.texts import Text
+from delegations.texts import Text, tr
 from delegations.validate import ValidationFinding, format_error
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -36,13 +36,13 @@ class FileProblem(Exception):
         self.finding = finding
 
 
-def _problem(file: str, path: str, nl: str, en: str, found_nl: str = "", found_en: str = "") -> FileProblem:
-    """A FORMAT finding worded like every other one: 'verwacht <nl>[, gevonden <found>]'."""
+def _problem(file: str, path: str, expected: Text, found: Text | str | None = None) -> FileProblem:
+    """A FORMAT finding worded like every other one: 'expected <expected>[, found <found>]'."""
     if len(path) > 160:  # deep-nesting attacks make paths of thousands of characters
         path = path[:157] + "..."
-    found = f", gevonden {found_nl}" if found_nl else ""
-    found_e = f", found {found_en or found_nl}" if found_nl else ""
-    return FileProblem(ValidationFinding("FORMAT", file, path, Text(f"verwacht {nl}{found}", f"expected {en}{found_e}")))
+    text = tr("expected {expected}", expected=expected) if found is None else \
+        tr("expected {expected}, found {found}", expected=expected, found=found)
+    return FileProblem(ValidationFinding("FORMAT", file, path, text))
 
 
 def _yaml_loader(pure: bool = False):
@@ -80,32 +80,27 @@ def read_file(path: str | Path) -> Any:
     p = Path(path)
     try:
         if not p.is_file():
-            raise _problem(name, "", "een bestaand, gewoon bestand", "an existing regular file",
-                           "niets (bestand niet gevonden of geen gewoon bestand)", "nothing (not found or not a regular file)")
+            raise _problem(name, "", tr("an existing regular file"), tr("nothing (not found or not a regular file)"))
         size = p.stat().st_size
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)  # a file that grows after stat() is still bounded
         size = max(size, len(raw))
         if size > MAX_FILE_BYTES:
-            raise _problem(name, "", f"een bestand van hoogstens {MAX_FILE_BYTES} bytes", f"a file of at most {MAX_FILE_BYTES} bytes",
-                           f"{size} bytes (bestand te groot)", f"{size} bytes (file too large)")
+            raise _problem(name, "", tr("a file of at most {max} bytes", max=MAX_FILE_BYTES), tr("{size} bytes (file too large)", size=size))
     except OSError as exc:
-        raise _problem(name, "", "een leesbaar bestand", "a readable file", f"een leesfout ({exc.strerror})",
-                       f"a read error ({exc.strerror})") from None
+        raise _problem(name, "", tr("a readable file"), tr("a read error ({error})", error=exc.strerror)) from None
     return parse_bytes(raw, name)
 
 
 def parse_bytes(raw: bytes, name: str) -> Any:
     if not raw.strip():
-        raise _problem(name, "", "een registerbestand met 'format: delegaties/1'", "a register file with 'format: delegaties/1'",
-                       "een leeg bestand", "an empty file")
+        raise _problem(name, "", tr("a register file with 'format: delegaties/1'"), tr("an empty file"))
     if b"\x00" in raw:
-        raise _problem(name, "", "tekst (UTF-8)", "text (UTF-8)", "binaire gegevens (NUL-bytes)", "binary data (NUL bytes)")
+        raise _problem(name, "", tr("text (UTF-8)"), tr("binary data (NUL bytes)"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _problem(name, "", "UTF-8-tekst", "UTF-8 text", f"een ongeldige byte op positie {exc.start}",
-                       f"an invalid byte at position {exc.start}") from None
+        raise _problem(name, "", tr("UTF-8 text"), tr("an invalid byte at position {position}", position=exc.start)) from None
     if name.lower().endswith(".json"):
         data = _parse_json(text, name)
     elif text.lstrip().startswith(("{", "[")):
@@ -135,15 +130,13 @@ def _parse_json(text: str, name: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
-        raise _problem(name, f"regel {exc.lineno}, kolom {exc.colno}", f"geldige JSON ({exc.msg})",
-                       f"valid JSON ({exc.msg})") from None
+        raise _problem(name, f"regel {exc.lineno}, kolom {exc.colno}", tr("valid JSON ({detail})", detail=exc.msg)) from None
     except RecursionError:
         # The json module recurses once per level; name where the nesting goes too deep.
         line, column = _too_deep_at(text)
-        raise _problem(name, f"regel {line}, kolom {column}", f"geldige JSON met hoogstens {MAX_DEPTH} niveaus nesting",
-                       f"valid JSON with at most {MAX_DEPTH} levels of nesting", "diepere nesting", "deeper nesting") from None
+        raise _problem(name, f"regel {line}, kolom {column}", tr("valid JSON with at most {depth} levels of nesting", depth=MAX_DEPTH), tr("deeper nesting")) from None
     except ValueError as exc:
-        raise _problem(name, "", f"geldige JSON ({exc})", f"valid JSON ({exc})") from None
+        raise _problem(name, "", tr("valid JSON ({detail})", detail=exc)) from None
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -177,15 +170,14 @@ def _parse_yaml(text: str, name: str) -> Any:
             _scan_yaml(yaml, _yaml_loader(pure=True)[1], text, name)
         mark = exc.problem_mark or exc.context_mark
         where = f"regel {mark.line + 1}, kolom {mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "ongeldige YAML"
-        raise _problem(name, where, f"geldige YAML zonder tags of aliassen ({problem})",
-                       f"valid YAML without tags or aliases ({problem})") from None
+        problem = exc.problem or exc.context or tr("invalid YAML")
+        raise _problem(name, where, tr("valid YAML without tags or aliases ({problem})", problem=problem)) from None
     except yaml.reader.ReaderError as exc:
-        char = f"teken {exc.character!r}" if isinstance(exc.character, str) else f"byte {exc.character!r}"
-        raise _problem(name, "", "YAML-tekst zonder stuurtekens", "YAML text without control characters",
-                       f"{char} op positie {exc.position}", f"{char} at position {exc.position}") from None
+        char = tr("character {value!r}", value=exc.character) if isinstance(exc.character, str) else \
+            f"byte {exc.character!r}"
+        raise _problem(name, "", tr("YAML text without control characters"), tr("{char} at position {position}", char=char, position=exc.position)) from None
     except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
-        raise _problem(name, "", f"geldige YAML ({type(exc).__name__})", f"valid YAML ({type(exc).__name__})") from None
+        raise _problem(name, "", tr("valid YAML ({error})", error=type(exc).__name__)) from None
 
 
 def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
@@ -208,15 +200,13 @@ def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
             top[4] += 1
         elif top[2]:  # a mapping key
             if not isinstance(ev, yaml.ScalarEvent) or ev.anchor or ev.tag not in (None, "tag:yaml.org,2002:str"):
-                raise _problem(name, top[0] or line, "tekst als sleutel", "string keys", "een samengestelde of getagde sleutel",
-                               "a composite or tagged key")
+                raise _problem(name, top[0] or line, tr("string keys"), tr("a composite or tagged key"))
             key = ev.value
             where = f"{top[0]}.{key}" if top[0] else key
             if key in top[3]:
-                raise _problem(name, where, "elke sleutel hoogstens eenmaal per object", "each key at most once per object",
-                               f"'{key}' tweemaal", f"'{key}' twice")
+                raise _problem(name, where, tr("each key at most once per object"), tr("'{key}' twice", key=key))
             if key == "<<" and ev.implicit[0]:
-                raise _problem(name, where, "gewone sleutels", "plain keys", "een samenvoegsleutel (<<)", "a merge key (<<)")
+                raise _problem(name, where, tr("plain keys"), tr("a merge key (<<)"))
             top[3].add(key)
             top[2], top[4] = False, key
             continue
@@ -225,22 +215,18 @@ def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
             top[2] = True
         where = path or line
         if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
-            raise _problem(name, where, "gewone waarden", "plain values", "een anker of alias (&naam, *naam)",
-                           "an anchor or alias (&name, *name)")
+            raise _problem(name, where, tr("plain values"), tr("an anchor or alias (&name, *name)"))
         if ev.tag is not None and ev.tag not in _CORE_TAGS:
-            raise _problem(name, where, "waarden zonder tags", "values without tags", f"de tag {ev.tag}", f"the tag {ev.tag}")
+            raise _problem(name, where, tr("values without tags"), tr("the tag {tag}", tag=ev.tag))
         if isinstance(ev, yaml.ScalarEvent):
             if ev.implicit[0] and len(ev.value) > MAX_DIGITS and _DIGITS.match(ev.value):
-                raise _problem(name, where, f"een getal van hoogstens {MAX_DIGITS} cijfers (zet codes tussen aanhalingstekens)",
-                               f"a number of at most {MAX_DIGITS} digits (quote codes)", f"{len(ev.value)} cijfers",
-                               f"{len(ev.value)} digits")
+                raise _problem(name, where, tr("a number of at most {max} digits (quote codes)", max=MAX_DIGITS), tr("{count} digits", count=len(ev.value)))
         else:
             frames.append([path, isinstance(ev, yaml.MappingStartEvent), True, set(), 0])
             if len(frames) > MAX_DEPTH:
-                raise _problem(name, where, f"hoogstens {MAX_DEPTH} niveaus nesting", f"at most {MAX_DEPTH} levels of nesting",
-                               "diepere nesting", "deeper nesting")
+                raise _problem(name, where, tr("at most {depth} levels of nesting", depth=MAX_DEPTH), tr("deeper nesting"))
         if nodes > MAX_NODES:
-            raise _problem(name, where, f"hoogstens {MAX_NODES} waarden", f"at most {MAX_NODES} values", "meer", "more")
+            raise _problem(name, where, tr("at most {nodes} values", nodes=MAX_NODES), tr("more"))
 
 
 def _check_shape(data: Any, name: str) -> None:
@@ -251,12 +237,11 @@ def _check_shape(data: Any, name: str) -> None:
         node, depth, path = stack.pop()
         nodes += 1
         if depth > MAX_DEPTH or nodes > MAX_NODES:
-            raise _problem(name, path, "een register van redelijke omvang en nesting", "a register of reasonable size and nesting",
-                           f"meer dan {MAX_DEPTH} niveaus of {MAX_NODES} waarden", f"more than {MAX_DEPTH} levels or {MAX_NODES} values")
+            raise _problem(name, path, tr("a register of reasonable size and nesting"), tr("more than {depth} levels or {nodes} values", depth=MAX_DEPTH, nodes=MAX_NODES))
         if isinstance(node, dict):
             for k, v in node.items():
                 if not isinstance(k, str):
-                    raise _problem(name, path, "tekst als sleutel", "string keys", repr(k))
+                    raise _problem(name, path, tr("string keys"), repr(k))
                 _check_text(k, name, path)
                 stack.append((v, depth + 1, f"{path}.{k}" if path else k))
         elif isinstance(node, list):
@@ -270,8 +255,7 @@ def _check_text(value: str, name: str, path: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise _problem(name, path, "geldige Unicode-tekst", "valid Unicode text", "een losse surrogaat-code (\\ud800-\\udfff)",
-                       "a lone surrogate code (\\ud800-\\udfff)") from None
+        raise _problem(name, path, tr("valid Unicode text"), tr("a lone surrogate code (\\ud800-\\udfff)")) from None
 
 
 __all__ = ["FileProblem", "read_file", "parse_bytes", "format_error"]
@@ -311,8 +295,7 @@ def identifier_findings(data: Any, name: str) -> list[ValidationFinding]:
                         continue  # the converter names NUL characters in its own words
                     problem = identifier_problem(normalize(value))
                     if problem is not None:
-                        found.append(ValidationFinding("FORMAT", name, at, Text(f"verwacht {problem.nl}",
-                                                                                f"expected {problem.en}")))
+                        found.append(ValidationFinding("FORMAT", name, at, tr("expected {expected}", expected=problem)))
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
     return sorted(found, key=lambda f: f.path)

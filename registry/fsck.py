@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections import Counter
 
-from delegations.texts import Text
+from delegations.texts import N_, Text, tr
 
 from . import projections
 from .checkpoints import compare
@@ -36,7 +36,7 @@ def _fsck(store: Store, points: tuple[tuple[int, str, str], ...]) -> list[Text]:
     try:
         rows = store.conn.execute("SELECT seq, recorded_at, kind, payload, prev, hash FROM events ORDER BY rowid").fetchall()
     except sqlite3.DatabaseError as exc:
-        return [Text(f"het gebeurtenissenlog is niet leesbaar: {exc}", f"the event log is not readable: {exc}")]
+        return [tr("the event log is not readable: {exc}", exc=exc)]
     events = _chain(rows, problems)
     # A published point is checked against the events that verify: a cut-short log is found even
     # when what remains is a perfect chain.
@@ -60,29 +60,25 @@ def _chain(rows: list[tuple], problems: list[Text]) -> list[Event]:
             ev = Event(*row)
             seq = int(ev.seq)
         except (TypeError, ValueError):
-            problems.append(Text(f"gebeurtenis {row[0]!r}: onleesbare rij", f"event {row[0]!r}: unreadable row"))
+            problems.append(tr("event {value!r}: unreadable row", value=row[0]))
             return events
         if seq != expected:
-            problems.append(Text(f"gebeurtenis {seq}: verwacht volgnummer {expected} (gebeurtenis verwijderd of verplaatst)",
-                                 f"event {seq}: expected sequence number {expected} (event deleted or moved)"))
+            problems.append(tr("event {seq}: expected sequence number {expected} (event deleted or moved)", seq=seq, expected=expected))
             return events
         if ev.prev != prev:
-            problems.append(Text(f"gebeurtenis {seq}: verwijst niet naar de hash van gebeurtenis {seq - 1}",
-                                 f"event {seq}: does not point to the hash of event {seq - 1}"))
+            problems.append(tr("event {seq}: does not point to the hash of event {value}", seq=seq, value=seq - 1))
             return events
         if not all(isinstance(x, str) for x in (ev.recorded_at, ev.kind, ev.payload, ev.hash)) or \
                 event_hash(seq, ev.recorded_at, ev.kind, ev.payload, ev.prev) != ev.hash:
-            problems.append(Text(f"gebeurtenis {seq}: inhoud of hash gewijzigd (hash klopt niet)",
-                                 f"event {seq}: content or hash changed (hash does not match)"))
+            problems.append(tr("event {seq}: content or hash changed (hash does not match)", seq=seq))
             return events
         if ev.recorded_at < last_stamp:
-            problems.append(Text(f"gebeurtenis {seq}: tijdstip ligt voor dat van de vorige gebeurtenis",
-                                 f"event {seq}: time stamp before the previous event's"))
+            problems.append(tr("event {seq}: time stamp before the previous event's", seq=seq))
             return events
         try:
             json.loads(ev.payload)
         except ValueError:
-            problems.append(Text(f"gebeurtenis {seq}: inhoud is geen JSON", f"event {seq}: payload is not JSON"))
+            problems.append(tr("event {seq}: payload is not JSON", seq=seq))
             return events
         last_stamp = ev.recorded_at
         prev, expected = ev.hash, expected + 1
@@ -99,8 +95,7 @@ def _projections(store: Store, events: list[Event]) -> list[Text]:
         for ev in events:
             projections.apply(mem.conn, ev)
     except Exception as exc:  # noqa: BLE001 - a payload that cannot be replayed is itself a finding
-        return [Text(f"gebeurtenis {ev.seq}: kan niet opnieuw toegepast worden ({exc})",
-                     f"event {ev.seq}: cannot be replayed ({exc})")]
+        return [tr("event {seq}: cannot be replayed ({exc})", seq=ev.seq, exc=exc)]
     for table, order in projections.TABLES.items():
         rebuilt_cur = mem.conn.execute(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - fixed names
         rebuilt = rebuilt_cur.fetchall()
@@ -109,7 +104,7 @@ def _projections(store: Store, events: list[Event]) -> list[Text]:
         except sqlite3.DatabaseError as exc:
             # A register older than a projection has no table for it; that is only wrong if some event needs it.
             if "no such table" not in str(exc) or rebuilt:
-                return [Text(f"tabel {table} is niet leesbaar: {exc}", f"table {table} is not readable: {exc}")]
+                return [tr("table {table} is not readable: {exc}", table=table, exc=exc)]
             continue
         if stored != rebuilt:
             columns = [d[0] for d in rebuilt_cur.description]
@@ -150,20 +145,21 @@ def _difference(table: str, stored: list[tuple], rebuilt: list[tuple], seq_of, l
     beyond = sorted(((s, r) for r in extra if isinstance(s := _claimed(r), int) and s > last), key=lambda x: x[0])
     if beyond:  # rows of events that are no longer in the log: the log was cut short
         seq, row = beyond[0]
-        return Text(f"gebeurtenis {seq}: ontbreekt in het log (laatste is {last}), maar projectie {table} bevat er een rij "
-                    f"van: {_short(row)}", f"event {seq}: missing from the log (last is {last}), but projection {table} "
-                    f"holds a row of it: {_short(row)}")
+        return tr("event {seq}: missing from the log (last is {last}), but projection {table} holds a row of it: {value}", seq=seq, last=last, table=table, value=_short(row))
     if missing:
         seqs = [s for s in (seq_of(r) for r in missing) if isinstance(s, int)]
         first = min(seqs) if seqs else None
         row = next((r for r in missing if seq_of(r) == first), missing[0])
-        at_nl, at_en = (f"gebeurtenis {first}: ", f"event {first}: ") if first is not None else ("", "")
-        found_nl = f"; opgeslagen in de plaats: {_short(extra[0])}" if extra else " (rij ontbreekt)"
-        found_en = f"; stored instead: {_short(extra[0])}" if extra else " (row missing)"
-        return Text(f"{at_nl}projectie {table} klopt niet: verwacht {_short(row)}{found_nl}",
-                    f"{at_en}projection {table} does not match: expected {_short(row)}{found_en}")
-    return Text(f"projectie {table} bevat een rij zonder gebeurtenis: {_short(extra[0])}",
-                f"projection {table} holds a row without an event: {_short(extra[0])}")
+        value = _short(row)
+        if first is None:
+            return tr("projection {table} does not match: expected {value}; stored instead: {stored}", table=table,
+                      value=value, stored=_short(extra[0])) if extra else \
+                tr("projection {table} does not match: expected {value} (row missing)", table=table, value=value)
+        return tr("event {seq}: projection {table} does not match: expected {value}; stored instead: {stored}", seq=first,
+                  table=table, value=value, stored=_short(extra[0])) if extra else \
+            tr("event {seq}: projection {table} does not match: expected {value} (row missing)", seq=first, table=table,
+               value=value)
+    return tr("projection {table} holds a row without an event: {value}", table=table, value=_short(extra[0]))
 
 
 def _schema(store: Store) -> list[Text]:
@@ -176,18 +172,15 @@ def _schema(store: Store) -> list[Text]:
         if have is None and kind == "table":
             continue  # a register older than a projection: _projections already judged its rows
         if have is None:
-            what = ("de beveiliging {n} van het gebeurtenissenlog ontbreekt (verwijderd?)",
-                    "the event log's protection {n} is missing (dropped?)") if name in TRIGGERS else (
-                "{k} {n} ontbreekt", "{k} {n} is missing")
-            problems.append(Text(what[0].format(k=_KIND_NL[kind], n=name), what[1].format(k=kind, n=name)))
+            problems.append(tr("the event log's protection {name} is missing (dropped?)", name=name) if name in TRIGGERS
+                            else tr("{kind} {name} is missing", kind=tr(_KIND[kind]), name=name))
         elif have != sql:
-            problems.append(Text(f"{_KIND_NL[kind]} {name} is gewijzigd: de definitie verschilt van het schema",
-                                 f"{kind} {name} was changed: its definition differs from the schema"))
+            problems.append(tr("{kind} {name} was changed: its definition differs from the schema", kind=tr(_KIND[kind]),
+                               name=name))
     for (kind, name) in sorted(set(stored) - set(expected)):
         if kind in ("trigger", "view") or (kind == "table" and name in projections.TABLES):
-            problems.append(Text(f"onverwachte {_KIND_NL[kind]} {name} in het register (toegevoegd?)",
-                                 f"unexpected {kind} {name} in the register (added?)"))
+            problems.append(tr("unexpected {kind} {name} in the register (added?)", kind=tr(_KIND[kind]), name=name))
     return problems
 
 
-_KIND_NL = {"table": "tabel", "index": "index", "trigger": "trigger", "view": "view"}
+_KIND = {"table": N_("table"), "index": N_("index"), "trigger": N_("trigger"), "view": N_("view")}

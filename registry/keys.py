@@ -21,7 +21,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from delegations.texts import CodedError
+from delegations.texts import CodedError, tr
 
 __all__ = ["PASSPHRASE_ENV", "KeyStore", "KeyStoreError", "passphrase_from_env"]
 
@@ -42,13 +42,17 @@ _AAD = b"delegaties-key/1"
 class KeyStoreError(CodedError):
     """A key that cannot be used; `code` is stable, `str()` is the Dutch text."""
 
+    @property
+    def message_nl(self) -> str:
+        return self.message("nl")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
 
 def _not_regular(path: Path) -> KeyStoreError:
-    return KeyStoreError(
-        "NOT_A_FILE",
-        f"Sleutelbestand {path} is geen gewoon bestand (symbolische link, FIFO of apparaat); het wordt niet gelezen.",
-        f"Key file {path} is not a regular file (a symbolic link, FIFO or device); it is not read.",
-    )
+    return KeyStoreError("NOT_A_FILE", tr("Key file {path} is not a regular file (a symbolic link, FIFO or device); it is not read.", path=path))
 
 
 def _b64(data: bytes) -> str:
@@ -117,11 +121,7 @@ class KeyStore:
 
     def path(self, kid: str) -> Path:
         if not isinstance(kid, str) or not _KID.fullmatch(kid):
-            raise KeyStoreError(
-                "INVALID_KID",
-                f"{kid!r} is geen geldige sleutel-id (een RFC 7638-thumbprint van 43 tekens).",
-                f"{kid!r} is not a valid key id (a 43-character RFC 7638 thumbprint).",
-            )
+            raise KeyStoreError("INVALID_KID", tr("{kid!r} is not a valid key id (a 43-character RFC 7638 thumbprint).", kid=kid))
         return self.directory / f"{kid}.pem"
 
     def has(self, kid: str) -> bool:
@@ -161,13 +161,7 @@ class KeyStore:
             return
         if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
             rights = f"{stat.S_IMODE(mode):04o}"
-            raise KeyStoreError(
-                "DIRECTORY_PERMISSIONS",
-                f"Sleutelmap {self.directory} heeft te ruime rechten ({rights}); alleen de eigenaar mag erin. "
-                f"Herstel met `chmod 700 {self.directory}`.",
-                f"Key directory {self.directory} has too wide permissions ({rights}); only the owner may use it. "
-                f"Fix with `chmod 700 {self.directory}`.",
-            )
+            raise KeyStoreError("DIRECTORY_PERMISSIONS", tr("Key directory {directory} has too wide permissions ({rights}); only the owner may use it. Fix with `chmod 700 {directory}`.", directory=self.directory, rights=rights))
 
     def stat(self, kid: str) -> tuple | None:
         """What identifies the key file's current content (to reuse a key loaded before)."""
@@ -191,11 +185,7 @@ class KeyStore:
         sealed = data.lstrip().startswith(SEALED_BEGIN)
         encrypted = sealed or _ENCRYPTED_PEM in data
         if encrypted and not passphrase:
-            raise KeyStoreError(
-                "PASSPHRASE_REQUIRED",
-                f"Sleutelbestand {path} is versleuteld; geef de wachtwoordzin via {PASSPHRASE_ENV}.",
-                f"Key file {path} is encrypted; provide the passphrase in {PASSPHRASE_ENV}.",
-            )
+            raise KeyStoreError("PASSPHRASE_REQUIRED", tr("Key file {path} is encrypted; provide the passphrase in {passphrase_env}.", path=path, passphrase_env=PASSPHRASE_ENV))
         try:
             if sealed:
                 key = load_der_private_key(unseal(data, passphrase, path), password=None)  # type: ignore[arg-type]
@@ -204,31 +194,14 @@ class KeyStore:
         except (ValueError, TypeError, UnsupportedAlgorithm):
             # `from None`: the library's own message adds nothing and must not travel along.
             if encrypted:
-                raise KeyStoreError(
-                    "WRONG_PASSPHRASE",
-                    f"Sleutelbestand {path} kan niet ontsleuteld worden: verkeerde wachtwoordzin "
-                    f"(of het bestand is beschadigd).",
-                    f"Key file {path} cannot be decrypted: wrong passphrase (or the file is damaged).",
-                ) from None
-            raise KeyStoreError(
-                "UNREADABLE",
-                f"Sleutelbestand {path} is geen leesbare PEM-privésleutel (PKCS#8).",
-                f"Key file {path} is not a readable PEM private key (PKCS#8).",
-            ) from None
+                raise KeyStoreError("WRONG_PASSPHRASE", tr("Key file {path} cannot be decrypted: wrong passphrase (or the file is damaged).", path=path)) from None
+            raise KeyStoreError("UNREADABLE", tr("Key file {path} is not a readable PEM private key (PKCS#8).", path=path)) from None
         if not isinstance(key, Ed25519PrivateKey):
             kind = type(key).__name__.removeprefix("_")
-            raise KeyStoreError(
-                "NOT_ED25519",
-                f"Sleutelbestand {path} bevat een {kind}, geen Ed25519-sleutel.",
-                f"Key file {path} holds a {kind}, not an Ed25519 key.",
-            )
+            raise KeyStoreError("NOT_ED25519", tr("Key file {path} holds a {kind}, not an Ed25519 key.", path=path, kind=kind))
         actual = jwk_thumbprint(public_jwk(key.public_key()))
         if actual != kid:
-            raise KeyStoreError(
-                "KID_MISMATCH",
-                f"Sleutelbestand {path} bevat sleutel {actual}, niet {kid}; het bestand is hernoemd of vervangen.",
-                f"Key file {path} holds key {actual}, not {kid}; the file was renamed or replaced.",
-            )
+            raise KeyStoreError("KID_MISMATCH", tr("Key file {path} holds key {actual}, not {kid}; the file was renamed or replaced.", path=path, actual=actual, kid=kid))
         return key
 
     @staticmethod
@@ -236,43 +209,25 @@ class KeyStore:
         try:
             st = os.lstat(path)
         except FileNotFoundError:
-            raise KeyStoreError(
-                "MISSING",
-                f"Sleutelbestand {path} bestaat niet; maak een sleutel met `delegaties keys new`.",
-                f"Key file {path} does not exist; create a key with `delegaties keys new`.",
-            ) from None
+            raise KeyStoreError("MISSING", tr("Key file {path} does not exist; create a key with `delegaties keys new`.", path=path)) from None
         if not stat.S_ISREG(st.st_mode):
             raise _not_regular(path)
         if os.name == "posix" and stat.S_IMODE(st.st_mode) & 0o077:
             # Wider rights mean other accounts may have read the key: refuse rather than sign.
             rights = f"{stat.S_IMODE(st.st_mode):04o}"
-            raise KeyStoreError(
-                "PERMISSIONS",
-                f"Sleutelbestand {path} heeft te ruime rechten ({rights}); alleen de eigenaar mag het lezen. "
-                f"Herstel met `chmod 600 {path}`.",
-                f"Key file {path} has too wide permissions ({rights}); only the owner may read it. "
-                f"Fix with `chmod 600 {path}`.",
-            )
+            raise KeyStoreError("PERMISSIONS", tr("Key file {path} has too wide permissions ({rights}); only the owner may read it. Fix with `chmod 600 {path}`.", path=path, rights=rights))
         try:
             # O_NONBLOCK: a FIFO swapped in after the lstat() must not hang the signer; fstat() then
             # tells what was really opened.
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError as error:
-            raise KeyStoreError(
-                "UNREADABLE",
-                f"Sleutelbestand {path} kan niet gelezen worden: {error.strerror}.",
-                f"Key file {path} cannot be read: {error.strerror}.",
-            ) from None
+            raise KeyStoreError("UNREADABLE", tr("Key file {path} cannot be read: {strerror}.", path=path, strerror=error.strerror)) from None
         with os.fdopen(fd, "rb") as file:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise _not_regular(path)
             data = file.read(MAX_KEY_FILE + 1)
         if len(data) > MAX_KEY_FILE:
-            raise KeyStoreError(
-                "UNREADABLE",
-                f"Sleutelbestand {path} is groter dan {MAX_KEY_FILE} bytes; dat is geen sleutel.",
-                f"Key file {path} is larger than {MAX_KEY_FILE} bytes; that is not a key.",
-            )
+            raise KeyStoreError("UNREADABLE", tr("Key file {path} is larger than {max_key_file} bytes; that is not a key.", path=path, max_key_file=MAX_KEY_FILE))
         return data
 
     def _ensure_directory(self) -> None:
@@ -297,11 +252,7 @@ class KeyStore:
             try:
                 os.link(temporary, path)
             except FileExistsError:
-                raise KeyStoreError(
-                    "EXISTS",
-                    f"Sleutelbestand {path} bestaat al; het wordt niet overschreven.",
-                    f"Key file {path} already exists; it is not overwritten.",
-                ) from None
+                raise KeyStoreError("EXISTS", tr("Key file {path} already exists; it is not overwritten.", path=path)) from None
             except OSError:
                 # Some file systems have no hard links; a fresh kid cannot collide in practice.
                 os.replace(temporary, path)
@@ -348,18 +299,15 @@ class Keys:
     def new(self, passphrase: bytes | None = None) -> str:
         import time
 
-        from delegations.texts import Text
-
         from . import projections
         from .errors import UnavailableError
 
         try:
             kid, jwk = self.key_store.new(passphrase if passphrase is not None else passphrase_from_env())
         except KeyStoreError as exc:
-            raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
+            raise UnavailableError(exc.text, code="KEY_UNUSABLE") from None
         except OSError as exc:
-            raise UnavailableError(Text(f"{self.key_store.directory}: sleutel niet geschreven ({exc.strerror})",
-                                        f"{self.key_store.directory}: key not written ({exc.strerror})"),
+            raise UnavailableError(tr("{directory}: key not written ({strerror})", directory=self.key_store.directory, strerror=exc.strerror),
                                    code="KEY_UNUSABLE") from None
         with self.store.transaction() as tx:
             ev = tx.append("key.added", {"kid": kid, "jwk": jwk, "added_at": int(time.time())})
@@ -379,14 +327,12 @@ class Keys:
                  "jwk": json.loads(jwk)} for kid, jwk, added, retired in rows]
 
     def _row(self, kid: str) -> tuple:
-        from delegations.texts import Text
 
         from .errors import NotFoundError
 
         row = self.store.conn.execute("SELECT retired_at FROM keys WHERE kid = ?", (kid,)).fetchone()
         if row is None:
-            raise NotFoundError(Text(f"sleutel {kid} staat niet in het register (zie 'keys list')",
-                                     f"key {kid} is not in the register (see 'keys list')"), parameter="kid")
+            raise NotFoundError(tr("key {kid} is not in the register (see 'keys list')", kid=kid), parameter="kid")
         return row
 
     def retire(self, kid: str) -> bool:
@@ -408,14 +354,12 @@ class Keys:
 
     def activate(self, kid: str) -> None:
         """Make a standby key the active one (after the active key was retired, for instance)."""
-        from delegations.texts import Text
 
         from . import projections
         from .errors import InputError
 
         if self._row(kid)[0] is not None:
-            raise InputError(Text(f"sleutel {kid} is buiten gebruik gezet en kan niet opnieuw actief worden",
-                                  f"key {kid} is retired and cannot become active again"), parameter="kid")
+            raise InputError(tr("key {kid} is retired and cannot become active again", kid=kid), parameter="kid")
         with self.store.transaction() as tx:
             ev = tx.append("key.activated", {"kid": kid})
             projections.apply(tx.conn, ev)
@@ -434,19 +378,16 @@ class Keys:
     def signer(self, passphrase: bytes | None = None) -> Signer:
         """The active key, ready to sign; loaded before any write so that a missing key or a
         wrong passphrase never leaves half an operation behind."""
-        from delegations.texts import Text
-
         from .errors import UnavailableError
 
         kid = self.active_kid()
         if kid is None:
             retired = self.store.conn.execute("SELECT 1 FROM keys WHERE retired_at IS NOT NULL LIMIT 1").fetchone()
-            why = (" (de actieve sleutel is buiten gebruik gezet)", " (the active key was retired)") if retired else ("", "")
-            raise UnavailableError(Text(f"Geen actieve sleutel{why[0]}: maak er een met 'delegaties keys new' "
-                                        "of activeer een reservesleutel met 'delegaties keys activate KID'.",
-                                        f"No active key{why[1]}: create one with 'delegaties keys new' "
-                                        "or activate a standby key with 'delegaties keys activate KID'."),
-                                   code="NO_ACTIVE_KEY")
+            why = tr("No active key (the active key was retired): create one with 'delegaties keys new' or activate a "
+                     "standby key with 'delegaties keys activate KID'.") if retired else \
+                tr("No active key: create one with 'delegaties keys new' or activate a standby key with "
+                   "'delegaties keys activate KID'.")
+            raise UnavailableError(why, code="NO_ACTIVE_KEY")
         fingerprint = self.key_store.stat(kid)
         cached = self._loaded.get(kid)
         if cached is not None and fingerprint is not None and cached[0] == fingerprint:
@@ -455,7 +396,7 @@ class Keys:
         try:
             key = self.key_store.load_private(kid, passphrase if passphrase is not None else passphrase_from_env())
         except KeyStoreError as exc:
-            raise UnavailableError(Text(exc.message("nl"), exc.message("en")), code="KEY_UNUSABLE") from None
+            raise UnavailableError(exc.text, code="KEY_UNUSABLE") from None
         if fingerprint is not None:
             self._loaded = {kid: (fingerprint, key)}
         return Signer(kid, key)

@@ -14,16 +14,15 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 from .errors import InputError
 
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
-def _refuse(parameter: str, path: Path, nl: str, en: str) -> InputError:
-    return InputError(Text(f"{path}: {nl}; er is niets geschreven", f"{path}: {en}; nothing was written"),
-                      parameter=parameter)
+def _refuse(parameter: str, path: Path, why: Text) -> InputError:
+    return InputError(tr("{path}: {why}; nothing was written", path=path, why=why), parameter=parameter)
 
 
 def _same_file(a: os.stat_result, b: Path) -> bool:
@@ -41,29 +40,26 @@ def write_text(out: str | Path, text: str, *, register: Path | None = None, key_
     protected = [Path(f"{register}{s}") for s in SIDE_FILES] if register is not None else []
     protected_targets = {p.parent.resolve() / p.name for p in protected}
     if target in protected_targets:
-        raise _refuse(parameter, path, "dat is het register zelf (of zijn -wal/-shm-bestand)",
-                      "that is the register itself (or its -wal/-shm file)")
+        raise _refuse(parameter, path, tr("that is the register itself (or its -wal/-shm file)"))
     if key_directory is not None:
         keys = key_directory.resolve()
         if target == keys or keys in target.parents:
-            raise _refuse(parameter, path, "dat ligt in de sleutelmap", "that is inside the key directory")
+            raise _refuse(parameter, path, tr("that is inside the key directory"))
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise _refuse(parameter, path, f"niet bereikbaar ({exc.strerror})", f"not reachable ({exc.strerror})") from None
+        raise _refuse(parameter, path, tr("not reachable ({error})", error=exc.strerror)) from None
     if st is not None:
         if stat.S_ISLNK(st.st_mode):
-            raise _refuse(parameter, path, "dat is een symbolische link; die wordt niet gevolgd",
-                          "that is a symbolic link; it is not followed")
+            raise _refuse(parameter, path, tr("that is a symbolic link; it is not followed"))
         if any(_same_file(st, p) for p in protected):
-            raise _refuse(parameter, path, "dat is (een harde link naar) het register", "that is (a hard link to) the register")
+            raise _refuse(parameter, path, tr("that is (a hard link to) the register"))
         if not stat.S_ISREG(st.st_mode):
-            raise _refuse(parameter, path, "dat is geen gewoon bestand", "that is not a regular file")
+            raise _refuse(parameter, path, tr("that is not a regular file"))
         if not force:
-            raise _refuse(parameter, path, "bestaat al; kies een ander bestand of overschrijf met --force",
-                          "exists already; choose another file or overwrite with --force")
+            raise _refuse(parameter, path, tr("exists already; choose another file or overwrite with --force"))
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
@@ -75,15 +71,13 @@ def write_text(out: str | Path, text: str, *, register: Path | None = None, key_
             try:
                 os.link(temporary, path)  # never over a file that appeared meanwhile
             except FileExistsError:
-                raise _refuse(parameter, path, "is intussen aangemaakt door iemand anders",
-                              "was created by someone else meanwhile") from None
+                raise _refuse(parameter, path, tr("was created by someone else meanwhile")) from None
             except OSError:
                 os.replace(temporary, path)  # file systems without hard links
         else:
             os.replace(temporary, path)
     except OSError as exc:
-        raise _refuse(parameter, path, f"kan niet geschreven worden ({exc.strerror})",
-                      f"cannot be written ({exc.strerror})") from None
+        raise _refuse(parameter, path, tr("cannot be written ({error})", error=exc.strerror)) from None
     finally:
         temporary.unlink(missing_ok=True)
     return path

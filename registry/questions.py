@@ -14,7 +14,7 @@ from delegations.answer import Question
 from delegations.converter import FormatProblem, parse_amount, parse_date
 from delegations.identifiers import identifier_problem, normalize, printable
 from delegations.state import RegisterState
-from delegations.texts import Text
+from delegations.texts import EMPTY, Text, tr
 
 from .errors import InputError, NotFoundError
 
@@ -28,39 +28,41 @@ def suggest(value: str, known: Iterable[str]) -> Text:
     lowered = {k.lower(): k for k in known}
     close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=3, cutoff=0.5)]
     if not close:
-        return Text("", "")
+        return EMPTY
     joined = ", ".join(close)
-    return Text(f"; bedoelde u: {joined}?", f"; did you mean: {joined}?")
+    return tr("; did you mean: {joined}?", joined=joined)
 
 
-def must_know(parameter: str, value: str, known: Any, what_nl: str, what_en: str) -> None:
+def must_know(parameter: str, value: str, known: Any, what: Text) -> None:
     if value not in known:  # a set or dict: O(1); the list for suggestions is built only on failure
-        s = suggest(value, known) if isinstance(value, str) and len(value) <= MAX_REFERENCE else Text("", "")
+        s = suggest(value, known) if isinstance(value, str) and len(value) <= MAX_REFERENCE else EMPTY
         shown = printable(value if len(value) <= MAX_REFERENCE else value[:60] + "...")
-        raise NotFoundError(Text(f"'{shown}' is geen gekende {what_nl}{s.nl}", f"'{shown}' is not a known {what_en}{s.en}"),
+        raise NotFoundError(tr("'{shown}' is not a known {what}{suggestion}", shown=shown, what=what, suggestion=s),
                             parameter=parameter)
 
 
-def known_id(value: Any, parameter: str, known: Any, what_nl: str, what_en: str) -> str:
+def known_id(value: Any, parameter: str, known: Any, what: Text) -> str:
     """An id that must be one of `known`: NFC-normalised, then looked up (an id with characters
     the register refuses can never be known, so it gets the same answer as any unknown id)."""
     if not isinstance(value, str):
-        raise InputError(Text("verwacht tekst", "expected text"), parameter=parameter)
+        raise InputError(tr("expected text"), parameter=parameter)
     value = normalize(value)
-    must_know(parameter, value, known, what_nl, what_en)
+    must_know(parameter, value, known, what)
     return value
 
 
-def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: tuple[str, str] = ("waarde", "value")) -> str:
-    """A reference given by a caller: text, NFC, printable, not empty, bounded."""
-    expected = (f"verwacht een niet-lege {what[0]} van hoogstens {limit} tekens (afdrukbaar)",
-                f"expected a non-empty {what[1]} of at most {limit} characters (printable)")
+def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: Text | None = None) -> str:
+    """A reference given by a caller: text, NFC, printable, not empty, bounded. `what` names it
+    in the error (default: 'value')."""
+    what = what or tr("value")
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise InputError(Text(*expected), parameter=parameter)
+        raise InputError(tr("expected a non-empty {what} of at most {limit} characters (printable)", what=what, limit=limit),
+                         parameter=parameter)
     value = normalize(value)
     problem = identifier_problem(value)
     if problem is not None:
-        raise InputError(Text(f"{expected[0]} ({problem.nl})", f"{expected[1]} ({problem.en})"), parameter=parameter)
+        raise InputError(tr("expected a non-empty {what} of at most {limit} characters (printable) ({problem})", what=what,
+                            limit=limit, problem=problem), parameter=parameter)
     return value
 
 
@@ -70,9 +72,9 @@ def day(value: date | str | None, parameter: str, exact: bool = False) -> date |
     try:
         return parse_date(value)
     except FormatProblem as exc:
-        nl, en = (exc.expected.nl, exc.expected.en) if exact else ("een datum JJJJ-MM-DD", "a date YYYY-MM-DD")
-        raise InputError(Text(f"verwacht {nl}, gevonden '{printable(str(value))[:60]}'",
-                              f"expected {en}, found '{printable(str(value))[:60]}'"), parameter=parameter) from None
+        expected = exc.expected if exact else tr("a date YYYY-MM-DD")
+        raise InputError(tr("expected {expected}, found '{value}'", expected=expected, value=printable(str(value))[:60]),
+                         parameter=parameter) from None
 
 
 def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Decimal | None:
@@ -81,7 +83,7 @@ def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Deci
     try:
         found = parse_amount(value)
     except FormatProblem as exc:
-        raise InputError(Text(f"verwacht {exc.expected.nl}, gevonden '{value}'", f"expected {exc.expected.en}, found '{value}'"),
+        raise InputError(tr("expected {expected}, found '{value}'", expected=exc.expected, value=value),
                          parameter=parameter) from None
     return found.copy_abs() if found.is_zero() else found  # "-0" is 0.00, not -0.00
 
@@ -96,8 +98,7 @@ def moment(value: str | date | datetime | None, parameter: str = "as_known_on") 
             if not 1800 <= value.year <= 2999:
                 raise ValueError(value)
         except ValueError:
-            raise InputError(Text(f"verwacht een datum JJJJ-MM-DD of tijdstip JJJJ-MM-DDTUU:MM[:SS][+00:00], gevonden '{value}'",
-                                  f"expected a date YYYY-MM-DD or a time stamp YYYY-MM-DDTHH:MM[:SS][+00:00], found '{value}'"),
+            raise InputError(tr("expected a date YYYY-MM-DD or a time stamp YYYY-MM-DDTHH:MM[:SS][+00:00], found '{value}'", value=value),
                              parameter=parameter) from None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(23, 59, 59, 999999), tzinfo=UTC)
@@ -117,19 +118,18 @@ def question(state: RegisterState, actor: str, power: str, on: date | str | None
     cat = state.catalogue
     actor = normalize(actor) if isinstance(actor, str) else actor
     if actor not in state.persons and actor not in state.positions and not cat.is_organ(actor):
-        known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], "persoon, functie of orgaan",
-                 "person, position or organ")
-    power = known_id(power, "power", cat.powers, "bevoegdheid", "power")
+        known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], tr("person, position or organ"))
+    power = known_id(power, "power", cat.powers, tr("power"))
     if unit is not None:
-        unit = known_id(unit, "unit", state.units, "organisatie-eenheid", "unit")
+        unit = known_id(unit, "unit", state.units, tr("unit"))
     if document_type is not None:
-        document_type = known_id(document_type, "document_type", cat.document_types, "documenttype", "document type")
+        document_type = known_id(document_type, "document_type", cat.document_types, tr("document type"))
     if issuer is not None:
-        issuer = known_id(issuer, "issuer", cat.organs, "orgaan", "organ")
+        issuer = known_id(issuer, "issuer", cat.organs, tr("organ"))
     if entity is not None:
-        entity = known_id(entity, "entity", cat.entities, "rechtspersoon", "legal entity")
+        entity = known_id(entity, "entity", cat.entities, tr("legal entity"))
     if concerns is not None:
-        concerns = known_id(concerns, "concerns", state.persons, "persoon", "person")
+        concerns = known_id(concerns, "concerns", state.persons, tr("person"))
     entity = entity_of(cat, issuer, entity)
     budget_key = identifier(budget_key, "budget_key") if budget_key is not None else None
     matter = identifier(matter, "matter") if matter is not None else None
@@ -142,8 +142,7 @@ def entity_of(cat: Any, issuer: str | None, entity: str | None) -> str:
     OCMW document), else the jurisdiction's default. Given and implied must agree."""
     implied = cat.entities_of(issuer) if issuer is not None else ()
     if entity is not None and implied and entity not in implied:
-        raise InputError(Text(f"documenten van {issuer} horen bij {', '.join(implied)}, niet bij {entity}",
-                              f"documents of {issuer} belong to {', '.join(implied)}, not to {entity}"),
+        raise InputError(tr("documents of {issuer} belong to {join}, not to {entity}", issuer=issuer, join=', '.join(implied), entity=entity),
                          parameter="entity")
     return entity or cat.implied_entity(issuer) or cat.book.default_entity
 
@@ -151,7 +150,4 @@ def entity_of(cat: Any, issuer: str | None, entity: str | None) -> str:
 def not_in_future(q: Question, today: date) -> None:
     """A use is recorded when it happens: not for a day after today."""
     if q.on > today + FUTURE_SKEW:
-        raise InputError(Text(f"een uitoefening wordt vastgelegd wanneer ze gebeurt, niet voor een latere datum "
-                              f"({q.on.isoformat()} ligt na vandaag, {today.isoformat()})",
-                              f"a use is recorded when it happens, not for a later date "
-                              f"({q.on.isoformat()} is after today, {today.isoformat()})"), parameter="on")
+        raise InputError(tr("a use is recorded when it happens, not for a later date ({isoformat} is after today, {isoformat2})", isoformat=q.on.isoformat(), isoformat2=today.isoformat()), parameter="on")

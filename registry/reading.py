@@ -9,7 +9,7 @@ from delegations import model as m
 from delegations.converter import unstructure
 from delegations.identifiers import normalize, printable
 from delegations.state import RegisterState
-from delegations.texts import Text
+from delegations.texts import EMPTY, tr
 
 from .errors import NotFoundError
 from .questions import suggest
@@ -34,9 +34,9 @@ def show(reg: Any, ident: str) -> dict[str, Any]:
     if ident in cat.powers:
         return {"kind": "power", "id": ident, "data": unstructure(cat.powers[ident]), "packaged": True}
     known = list(state.decisions) + list(state.grants) + list(state.positions) + list(state.persons) + list(cat.rules)
-    s = suggest(ident, known) if len(ident) <= 200 else Text("", "")
+    s = suggest(ident, known) if len(ident) <= 200 else EMPTY
     shown = printable(ident[:200])
-    raise NotFoundError(Text(f"'{shown}' niet gevonden in het register{s.nl}", f"'{shown}' not found in the register{s.en}"),
+    raise NotFoundError(tr("'{shown}' not found in the register{suggestion}", shown=shown, suggestion=s),
                         parameter="id")
 
 

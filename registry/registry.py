@@ -24,7 +24,7 @@ from delegations.evaluate import check as evaluate
 from delegations.search import who_candidates
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 if TYPE_CHECKING:
     from delegations.validate import ValidationFinding
@@ -108,11 +108,9 @@ class Registry:
         path = Path(path) if path is not None else default_path()
         if os.path.lexists(path):
             if not path.is_file() or path.is_symlink():
-                raise InputError(Text(f"{path}: dat is geen gewoon bestand; kies een ander pad",
-                                      f"{path}: that is not a regular file; choose another path"), parameter="db")
+                raise InputError(tr("{path}: that is not a regular file; choose another path", path=path), parameter="db")
             if path.stat().st_size > 0:
-                raise InputError(Text(f"{path}: er bestaat al een bestand; kies een ander pad of verwijder het eerst",
-                                      f"{path}: a file exists already; choose another path or remove it first"),
+                raise InputError(tr("{path}: a file exists already; choose another path or remove it first", path=path),
                                  parameter="db")
         _creatable(path)
         _create(path, mode)
@@ -126,13 +124,11 @@ class Registry:
         path = Path(path) if path is not None else default_path()
         if not path.exists():
             if not create:
-                raise InputError(Text(f"{path}: geen register gevonden; maak er een met 'delegaties init'",
-                                      f"{path}: no register found; create one with 'delegaties init'"), parameter="db")
+                raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=path), parameter="db")
             _creatable(path)
             _create(path, FILE_MODE)
         if not path.is_file():
-            raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister (geen gewoon bestand)",
-                                      f"{path}: not a readable delegation register (not a regular file)"))
+            raise IntegrityError(tr("{path}: not a readable delegation register (not a regular file)", path=path))
         try:
             conn, immutable = open_connection(path, readonly, wait)
             if schema.needs_upgrade(conn):
@@ -141,8 +137,7 @@ class Registry:
         except sqlite3.DatabaseError as exc:
             err = from_sqlite(exc, path)
             if isinstance(err, IntegrityError) or (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == 26:
-                raise IntegrityError(Text(f"{path}: geen leesbaar delegatieregister ({exc})",
-                                          f"{path}: not a readable delegation register ({exc})")) from None
+                raise IntegrityError(tr("{path}: not a readable delegation register ({exc})", path=path, exc=exc)) from None
             raise err from None
         return cls(path, Store(conn, path, readonly=readonly, immutable=immutable, wait=wait), lazy)
 
@@ -307,8 +302,7 @@ class Registry:
         files, findings = self._prepare(paths, today)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
-            raise InputError(Text(f"Niets ingelezen: {len(errors)} fout(en) gevonden.",
-                                  f"Nothing imported: {len(errors)} error(s) found."), findings)
+            raise InputError(tr("Nothing imported: {count} error(s) found.", count=len(errors)), findings)
         added = changed = unchanged = 0
         with self.store.transaction() as tx:
             current = {(k, key): digest for k, key, digest in tx.execute("SELECT kind, key, sha256 FROM entities")}
@@ -572,25 +566,24 @@ class Registry:
     def demo_report(self, lang: str = "nl") -> str:
         path = self.write_report(self.annual_report(2025, lang), "html", lang, Path.cwd() / "delegaties-rapport-2025.html",
                                  force=True)
-        return (f"Annual report 2025 written to {path} (open it in a browser; it prints on A4)." if lang == "en" else
-                f"Jaarrapport 2025 geschreven naar {path} (open het in een browser; het drukt af op A4).")
+        return (tr("Annual report 2025 written to {path} (open it in a browser; it prints on A4).", path=path)(lang))
 
     # -- revocation, reading --------------------------------------------------------------------
     @guarded
     def revoke(self, target: str, effective_from: date | str, by: str, reason: str | None = None) -> Event | None:
         state = self.state()
         target = questions.normalize(target) if isinstance(target, str) else target
-        by = questions.identifier(by, "by", what=("besluitreferentie", "decision reference"))
+        by = questions.identifier(by, "by", what=tr("decision reference"))
         if target not in state.decisions and target not in state.grants:
             s = questions.suggest(target, list(state.decisions) + list(state.grants))
-            raise NotFoundError(Text(f"'{target}' is geen gekend besluit of delegatie{s.nl}",
-                                     f"'{target}' is not a known decision or grant{s.en}"), parameter="target")
+            raise NotFoundError(tr("'{target}' is not a known decision or grant{suggestion}", target=target, suggestion=s),
+                                parameter="target")
         when = questions.day(effective_from, "from")
         try:
             rev = structure({"target": target, "effective_from": when.isoformat() if when else None, "by": by,
                              "reason": reason}, m.Revocation)
         except Exception:  # noqa: BLE001
-            raise InputError(Text("verwacht een reden van afdrukbare tekst", "expected a reason of printable text"),
+            raise InputError(tr("expected a reason of printable text"),
                              parameter="reason") from None
         data = unstructure(rev)
         with self.store.transaction() as tx:
@@ -633,14 +626,14 @@ class Registry:
         points = []
         for item in expect:
             seq, head = checkpoints.parse_expect(item) if isinstance(item, str) else item
-            points.append((seq, head, Text(f"het verwachte punt {seq}", f"the expected point {seq}")))
+            points.append((seq, head, tr("the expected point {seq}", seq=seq)))
         files = list(checkpoints_)
         if files:
             keys = jwks if jwks is not None else self.jwks()
             admin = self.administration()
             for path in files:
                 c = checkpoints.read(path, keys, admin.id if admin else None)
-                points.append((c["seq"], c["head"], Text(f"checkpoint {path} ({c['time']})", f"checkpoint {path} ({c['time']})")))
+                points.append((c["seq"], c["head"], tr("checkpoint {path} ({time})", path=path, time=c['time'])))
         return fsck(self.store, tuple(points))
 
 
@@ -649,8 +642,7 @@ def _create(path: Path, mode: int) -> None:
         create_file(path, mode)
         schema.init_file(path)
     except OSError as exc:
-        raise InputError(Text(f"{path}: kan het register niet aanmaken ({exc.strerror})",
-                              f"{path}: cannot create the register ({exc.strerror})"), parameter="db") from None
+        raise InputError(tr("{path}: cannot create the register ({strerror})", path=path, strerror=exc.strerror), parameter="db") from None
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
 
@@ -681,8 +673,7 @@ def _upgraded(path: Path, conn: sqlite3.Connection, readonly: bool, wait: float)
 def _creatable(path: Path) -> None:
     parent = path.resolve().parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise InputError(Text(f"{path}: de map {parent} bestaat niet of is niet schrijfbaar",
-                              f"{path}: the directory {parent} does not exist or is not writable"), parameter="db")
+        raise InputError(tr("{path}: the directory {parent} does not exist or is not writable", path=path, parent=parent), parameter="db")
 
 
 def _sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
@@ -703,8 +694,6 @@ def _confusables(f: m.RegisterFile, name: str, state: RegisterState) -> list[Val
     new += [(f"decisions[{i}].grants[{j}].id", g.id) for i, d in enumerate(f.decisions) for j, g in enumerate(d.grants)]
     existing = [*state.persons, *state.positions, *state.units, *state.decisions, *state.grants]
     where = dict((ident, path) for path, ident in new)
-    return [ValidationFinding("CONFUSABLE_ID", name, where[a], Text(
-        f"'{a}' lijkt op '{b}' (dezelfde tekens voor het oog, andere letters); kijk na of dit dezelfde bedoeld is",
-        f"'{a}' looks like '{b}' (the same to the eye, other letters); check whether the same one is meant"))
+    return [ValidationFinding("CONFUSABLE_ID", name, where[a], tr("'{a}' looks like '{b}' (the same to the eye, other letters); check whether the same one is meant", a=a, b=b))
         for a, b in confusable_pairs([ident for _p, ident in new], existing)]
 

@@ -22,17 +22,17 @@ from delegations import periods as pd
 from delegations.catalogue import power_covers
 from delegations.identifiers import printable
 from delegations.state import RegisterState
-from delegations.texts import nl_amount
+from delegations.texts import BABEL_LOCALE, N_, Day, Given, Text, gettext, tr
 
 FORMAT = "delegaties-rapport/1"
 LABELS = {
-    "month": ("maandelijks", "monthly"), "quarter": ("per kwartaal", "quarterly"), "half_year": ("per halfjaar", "half-yearly"),
-    "year": ("jaarlijks", "yearly"), "act": ("per handeling", "per act"), "notify": ("kennisgeving", "notice"),
-    "done": ("gedaan", "done"), "late": ("te laat", "late"), "missing": ("ontbreekt", "missing"), "open": ("nog niet vervallen", "not yet due"),
-    "due": ("te doen", "due"), "overdue": ("achterstallig", "overdue"),
-    "in_force": ("van kracht", "in force"), "revoked": ("ingetrokken", "revoked"), "expired": ("verlopen", "expired"),
-    "organ": ("orgaan", "organ"), "position": ("functie", "position"), "person": ("persoon", "person"),
-    "titular": ("titularis", "titular"), "acting": ("waarnemend", "acting"),
+    "month": N_("monthly"), "quarter": N_("quarterly"), "half_year": N_("half-yearly"), "year": N_("yearly"),
+    "act": N_("per act"), "notify": N_("notice"),
+    "done": N_("done"), "late": N_("late"), "missing": N_("missing"), "open": N_("not yet due"),
+    "due": N_("due"), "overdue": N_("overdue"),
+    "in_force": N_("in force"), "revoked": N_("revoked"), "expired": N_("expired"),
+    "organ": N_("organ"), "position": N_("position"), "person": N_("person"),
+    "titular": N_("titular"), "acting": N_("acting"),
 }
 
 # Exact cents of a decimal text with at most two decimals ('1200' -> 120000, '12.5' -> 1250);
@@ -47,30 +47,37 @@ def money(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01")))
 
 
+def _number(value: Decimal | int, pattern: str, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALE.get(lang, "nl_BE"), decimal_quantization=False)
+
+
 def fmt_amount(value: str | Decimal | None, lang: str) -> str:
+    """'8.500,00 EUR' (nl-BE), '8,500.00 EUR' (en)."""
     if value is None:
         return "-"
-    if lang == "en":
-        return f"{Decimal(str(value)).quantize(Decimal('0.01')):,.2f} EUR"
-    return f"{nl_amount(value)} EUR"
+    return f"{_number(Decimal(str(value)).quantize(Decimal('0.01')), '#,##0.00', lang)} EUR"
 
 
 def fmt_int(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", ".")
+    """'1.234' (nl-BE), '1,234' (en)."""
+    return _number(value, "#,##0", lang)
 
 
 def fmt_pct(value: str | None, lang: str) -> str:
+    """'12,5 %' (nl-BE), '12.5%' (en): the digits of the report's value, without grouping."""
     if value is None:
         return "-"
-    return f"{value}%" if lang == "en" else f"{value.replace('.', ',')} %"
+    digits = len(value.partition(".")[2])
+    return tr("{value}%", value=_number(Decimal(value), "0." + "0" * digits if digits else "0", lang))(lang)
 
 
 def label(value: str | None, lang: str) -> str:
     if value is None:
         return "-"
-    pair = LABELS.get(value)
-    return (pair[1] if lang == "en" else pair[0]) if pair else value
+    msgid = LABELS.get(value)
+    return gettext(msgid, lang) if msgid else value
 
 
 _MD = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "*": "\\*", "`": "\\`",
@@ -388,8 +395,16 @@ def _changes(state: RegisterState, entries: list[dict[str, Any]], conn: sqlite3.
     return {"new": new, "revoked": revoked, "expired": expired, "amended": amended(conn, y0.year)}
 
 
-def _finding(code: str, grant: str | None, decision: str | None, lang: str, nl: str, en: str, **details: Any) -> dict[str, Any]:
-    return {"code": code, "grant": grant, "decision": decision, "text": en if lang == "en" else nl, "details": details}
+def _finding(code: str, grant: str | None, decision: str | None, lang: str, text: Text, **details: Any) -> dict[str, Any]:
+    return {"code": code, "grant": grant, "decision": decision, "text": text(lang), "details": details}
+
+
+def _organ_lower(state: RegisterState, ident: str) -> Text | str:
+    """The name of the organ (or position) to notify, in lower case, in the language of the text."""
+    organ = state.catalogue.organs.get(ident)
+    if organ is not None:
+        return Given(organ.name("nl").lower(), organ.name("en").lower())
+    return principal(state, ident, "nl")["name"].lower()
 
 
 def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tuple[str, str, str], tuple[str, str]],
@@ -402,29 +417,20 @@ def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tu
         start, end = date.fromisoformat(e["valid_from"]), date.fromisoformat(e["valid_until"]) if e["valid_until"] else None
         if to["kind"] == "position":
             for a, b in vacancies(state, to["id"], max(start, y0), min(end or y1, y1)):
-                out.append(_finding("VACANT_POSITION", gid, did, lang,
-                                    f"{gid}: functie {to['name']} ({to['id']}) was onbezet van {pd.long_date(a)} tot "
-                                    f"{pd.long_date(b)}",
-                                    f"{gid}: position {to['name']} ({to['id']}) was vacant from {pd.long_date(a, 'en')} to "
-                                    f"{pd.long_date(b, 'en')}", position=to["id"], **{"from": a.isoformat(), "until": b.isoformat()}))
+                out.append(_finding("VACANT_POSITION", gid, did, lang, tr("{gid}: position {name} ({id}) was vacant from {start} to {end}", gid=gid, name=to["name"], id=to["id"],
+                                       start=Day(a), end=Day(b)), position=to["id"], **{"from": a.isoformat(), "until": b.isoformat()}))
         if not e["reporting"]:
-            out.append(_finding("MISSING_REPORTING_DUTY", gid, did, lang,
-                                f"{gid}: de delegatie zegt niet hoe over de uitoefening gerapporteerd wordt",
-                                f"{gid}: the grant does not say how its exercise is reported"))
+            out.append(_finding("MISSING_REPORTING_DUTY", gid, did, lang, tr("{gid}: the grant does not say how its exercise is reported", gid=gid)))
         d = state.decisions[did]
         if d.review_every_years and did not in reviewed:
             reviewed.add(did)
             due = _add_years(d.decided_on, d.review_every_years)
             if due <= min(end or y1, y1):
-                out.append(_finding("REVIEW_OVERDUE", None, did, lang,
-                                    f"{did}: evaluatie (om de {d.review_every_years} jaar) was verschuldigd op {pd.long_date(due)}",
-                                    f"{did}: review (every {d.review_every_years} years) was due on {pd.long_date(due, 'en')}",
-                                    due=due.isoformat()))
+                out.append(_finding("REVIEW_OVERDUE", None, did, lang, tr("{did}: review (every {years} years) was due on {due}", did=did,
+                                                                   years=d.review_every_years, due=Day(due)), due=due.isoformat()))
         if end is not None and y1 < end <= soon:
-            out.append(_finding("ENDING_SOON", gid, did, lang,
-                                f"{gid}: loopt af op {pd.long_date(end)}, binnen 90 dagen na het jaar",
-                                f"{gid}: ends on {pd.long_date(end, 'en')}, within 90 days after the year",
-                                until=end.isoformat()))
+            out.append(_finding("ENDING_SOON", gid, did, lang, tr("{gid}: ends on {end}, within 90 days after the year", gid=gid,
+                                                                  end=Day(end)), until=end.isoformat()))
         rule = rule_of.get(gid)
         # The council(s) to inform come from the duties the rule demands (one per legal entity of the act).
         notified = [s.to for s in pd.duty_specs(state, state.grants[gid][0], d) if s.every == pd.NOTIFY] \
@@ -433,13 +439,12 @@ def _findings(state: RegisterState, entries: list[dict[str, Any]], done: dict[tu
             # The notice may have been given in an earlier year.
             notice = done.get((gid, pd.NOTIFY, council))
             done_on = notice[0] if notice else None
-            organ = principal(state, council, lang)["name"]
-            state_nl = f"meegedeeld op {pd.long_date(done_on)}" if done_on else "nog geen kennisgeving geregistreerd"
-            state_en = f"notified on {pd.long_date(done_on, 'en')}" if done_on else "no notice recorded yet"
-            out.append(_finding("NOTIFY_COUNCIL", gid, did, lang,
-                                f"{gid}: delegatie op grond van {rule.id} moet meegedeeld worden aan {organ.lower()}; {state_nl}",
-                                f"{gid}: delegation under {rule.id} must be notified to the {organ.lower()}; {state_en}",
-                                rule=rule.id, to=council, done_on=done_on))
+            organ = _organ_lower(state, council)
+            text = tr("{gid}: delegation under {rule} must be notified to the {organ}; notified on {on}", gid=gid,
+                      rule=rule.id, organ=organ, on=Day(done_on)) if done_on else \
+                tr("{gid}: delegation under {rule} must be notified to the {organ}; no notice recorded yet", gid=gid,
+                   rule=rule.id, organ=organ)
+            out.append(_finding("NOTIFY_COUNCIL", gid, did, lang, text, rule=rule.id, to=council, done_on=done_on))
     return out
 
 

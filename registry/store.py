@@ -24,7 +24,7 @@ from typing import Any
 
 from attrs import frozen
 
-from delegations.texts import Text
+from delegations.texts import tr
 
 from .errors import UnavailableError, from_sqlite
 
@@ -205,8 +205,7 @@ class Transaction:
     def __enter__(self) -> Transaction:
         store = self.store
         if store.readonly:
-            raise UnavailableError(Text(f"{store.path}: het register is alleen-lezen geopend; er is niets geschreven",
-                                        f"{store.path}: the register was opened read-only; nothing was written"),
+            raise UnavailableError(tr("{path}: the register was opened read-only; nothing was written", path=store.path),
                                    code="READ_ONLY")
         self._begin()
         try:
@@ -217,11 +216,7 @@ class Transaction:
             if self.last_stamp and now < datetime.fromisoformat(self.last_stamp) - CLOCK_SKEW:
                 # Stamps never go backwards (so "as known at T" is a prefix of the log): a clock far
                 # behind would freeze every later event at the last stamp. Refuse instead.
-                raise UnavailableError(Text(
-                    f"de systeemklok ({stamp_of(now)}) loopt achter op de laatste gebeurtenis van het register "
-                    f"({self.last_stamp}); zet de klok juist; er is niets geschreven",
-                    f"the system clock ({stamp_of(now)}) is behind the register's last event ({self.last_stamp}); "
-                    "set the clock right; nothing was written"), code="CLOCK_BEHIND")
+                raise UnavailableError(tr("the system clock ({stamp_of}) is behind the register's last event ({last_stamp}); set the clock right; nothing was written", stamp_of=stamp_of(now), last_stamp=self.last_stamp), code="CLOCK_BEHIND")
             self.stamp = max(stamp_of(now), self.last_stamp)
         except BaseException:
             self._rollback()
@@ -245,11 +240,7 @@ class Transaction:
     def _error(self, exc: sqlite3.Error):
         err = from_sqlite(exc, self.store.path)
         if err.code == "BUSY":
-            err = UnavailableError(Text(
-                f"{self.store.path}: het register is bezet: een andere schrijver hield het slot langer vast dan "
-                f"{self.store.wait:g} s (kies een langere wachttijd met --wait); er is niets geschreven",
-                f"{self.store.path}: the register is busy: another writer held the lock longer than {self.store.wait:g} s "
-                "(choose a longer wait with --wait); nothing was written"), code="BUSY")
+            err = UnavailableError(tr("{path}: the register is busy: another writer held the lock longer than {wait:g} s (choose a longer wait with --wait); nothing was written", path=self.store.path, wait=self.store.wait), code="BUSY")
         return err
 
     def _rollback(self) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from attrs import frozen
 
-from delegations.texts import Text
+from delegations.texts import tr
 
 from .errors import InputError, NotFoundError
 
@@ -98,21 +98,17 @@ class TokenStore:
 
     def __init__(self, conn: sqlite3.Connection, administration: str):
         if not ADMINISTRATION_ID.fullmatch(administration or ""):
-            raise InputError(Text(f"administration: '{administration}' is geen geldige id (letters, cijfers, - en _; "
-                                  "hoogstens 64 tekens)", f"administration: '{administration}' is not a valid id "
-                                  "(letters, digits, - and _; at most 64 characters)"))
+            raise InputError(tr("administration: '{administration}' is not a valid id (letters, digits, - and _; at most 64 characters)", administration=administration))
         self.conn = conn
         self.administration = administration
 
     def issue(self, role: str, label: str | None = None, expires_in_days: int | None = None) -> IssuedToken:
         if role not in ROLES:
-            raise InputError(Text(f"role: verwacht een van {', '.join(ROLES)}, gevonden '{role}'",
-                                  f"role: expected one of {', '.join(ROLES)}, found '{role}'"))
+            raise InputError(tr("role: expected one of {join}, found '{role}'", join=', '.join(ROLES), role=role))
         if label is not None and (len(label) > 200 or "\x00" in label):
-            raise InputError(Text("label: verwacht hoogstens 200 tekens", "label: expected at most 200 characters"))
+            raise InputError(tr("label: expected at most 200 characters"))
         if expires_in_days is not None and not 1 <= expires_in_days <= 36500:
-            raise InputError(Text("expires_in_days: verwacht een geheel getal van 1 tot 36500",
-                                  "expires_in_days: expected a whole number from 1 to 36500"))
+            raise InputError(tr("expires_in_days: expected a whole number from 1 to 36500"))
         now = _now()
         expires = (now + timedelta(days=expires_in_days)).isoformat() if expires_in_days else None
         token_id = secrets.token_hex(6)
@@ -132,8 +128,7 @@ class TokenStore:
         rows = self._rows(_SELECT + "WHERE id = ? AND administration = ?", (token_id, self.administration)) \
             if _TOKEN_ID.fullmatch(token_id or "") else []
         if not rows:
-            raise NotFoundError(Text(f"token '{token_id}' bestaat niet voor {self.administration} (zie 'delegaties tokens list')",
-                                     f"token '{token_id}' does not exist for {self.administration} (see 'delegaties tokens list')"))
+            raise NotFoundError(tr("token '{token_id}' does not exist for {administration} (see 'delegaties tokens list')", token_id=token_id, administration=self.administration))
         record = TokenRecord(*rows[0])
         if record.revoked_at is not None:
             return record

@@ -18,7 +18,7 @@ from attrs import frozen
 
 from delegations.answer import Answer, Question, money
 from delegations.evaluate import check as evaluate
-from delegations.texts import Text
+from delegations.texts import Text, tr
 
 from . import attest as attestations
 from . import projections
@@ -63,7 +63,7 @@ def exercise(reg: Any, q: Question, reference: str, *, attest: bool = False, exp
              today: Any = None) -> Exercise:
     from .store import utcnow
 
-    reference = identifier(reference, "reference", what=("referentie", "reference"))
+    reference = identifier(reference, "reference", what=tr("reference"))
     not_in_future(q, today or utcnow().date())
     signer = reg.keys.signer() if attest else None  # before any write: a missing key writes nothing
     issuer = reg.administration_id()
@@ -97,17 +97,15 @@ def _replay(reg: Any, tx: Any, q: Question, reference: str, row: tuple, fresh: A
     seq, jti = row
     old = json.loads(tx.execute("SELECT payload FROM events WHERE seq = ?", (seq,)).fetchone()[0])
     if not same_use(old, payload(q, fresh, reference, None)):
-        raise ConflictError(Text(f"referentie {reference} is al vastgelegd met andere inhoud",
-                                 f"reference {reference} was already recorded with other content"), parameter="reference")
+        raise ConflictError(tr("reference {reference} was already recorded with other content", reference=reference), parameter="reference")
     # The outcome as it was recorded: the question asked of the register as it stood just before.
     original = reg.answer_at(q, seq - 1, exclude=reference)
     note = None
     if fresh.allowed != original.allowed or fresh.grants != original.grants:
         codes = ", ".join(sorted({r.code for r in fresh.reasons})) or "-"
-        note = Text(f"De uitoefening staat vastgelegd sinds gebeurtenis {seq}; vandaag zou het antwoord anders zijn "
-                    f"({'toegestaan' if fresh.allowed else 'geweigerd: ' + codes}).",
-                    f"The use is recorded since event {seq}; today the answer would differ "
-                    f"({'allowed' if fresh.allowed else 'refused: ' + codes}).")
+        note = tr("The use is recorded since event {seq}; today the answer would differ (allowed).", seq=seq) \
+            if fresh.allowed else \
+            tr("The use is recorded since event {seq}; today the answer would differ (refused: {codes}).", seq=seq, codes=codes)
     token = attestations.stored_token(tx.conn, jti) if jti else None
     if signer is not None and jti is None:
         # Recorded without an attestation: attest the recorded answer now, linked by the reference.

@@ -28,7 +28,7 @@ from delegations.catalogue import power_covers
 from delegations.converter import unstructure
 from delegations.state import KINDS as ENTITY_KINDS
 from delegations.state import RegisterState
-from delegations.texts import Text
+from delegations.texts import tr
 
 from .errors import InputError
 from .impact import Impact, impact, legal_substitutes
@@ -165,8 +165,7 @@ def diff_files(reg: Registry, *paths: str | Path, today: date | None = None) -> 
     findings = reg.validate(*paths, today=today)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise InputError(Text(f"Niets te vergelijken: het inlezen zou geweigerd worden ({len(errors)} fout(en)).",
-                              f"Nothing to compare: the import would be refused ({len(errors)} error(s))."), findings)
+        raise InputError(tr("Nothing to compare: the import would be refused ({count} error(s)).", count=len(errors)), findings)
     before = reg.state()
     after = after_state(before, paths)
     seq, head = reg.head
@@ -184,7 +183,7 @@ def diff_moments(reg: Registry, as_known_on: Any, to: Any = None) -> Diff:
 
     t1, t2 = parse_moment(as_known_on), parse_moment(to)
     if t1 is None:
-        raise InputError(Text("as_known_on: verwacht een datum of tijdstip", "as_known_on: expected a date or time stamp"))
+        raise InputError(tr("as_known_on: expected a date or time stamp"))
     sides = []
     for t in (t1, t2):
         state = reg.state(t)

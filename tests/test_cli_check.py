@@ -350,3 +350,12 @@ def test_child_process_gives_the_same_answer(registers: dict[str, Path]) -> None
     child = cli_process(*args)
     assert child.code == 1, child
     assert child.json == cli(*args).json
+
+
+def test_a_refusal_in_text_names_the_grants_of_its_chain(example_db: Path) -> None:
+    """Grant steps cite their rule as well: the text summary shows the grants, which tell chains apart."""
+    r = cli("--db", example_db, "check", "--actor", "p-001", "--power", VERBINTENIS, "--on", "2025-05-02",
+            "--amount", "9000")
+    assert r.code == 1
+    line = next(x for x in r.out.splitlines() if "AMOUNT_ABOVE_LIMIT" in x)
+    assert "CBS-2025-0412/1 -> AD-2025-0007/1 -> p-001" in line

@@ -19,7 +19,7 @@ from attrs import frozen
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from delegations.texts import Text
+from delegations.texts import tr
 from registry.tokens import ROLES, parse_token, role_allows
 
 from .config import OidcConfig
@@ -61,17 +61,14 @@ async def authenticate(connection: ASGIConnection, handler: BaseRouteHandler) ->
     if config.multi:
         target = connection.path_params.get("administration")
         if principal.administration != target:
-            raise ServiceProblem(403, "FORBIDDEN", Text(f"dit token hoort niet bij bestuur '{target}'",
-                                                        f"this token does not belong to administration '{target}'"))
+            raise ServiceProblem(403, "FORBIDDEN", tr("this token does not belong to administration '{target}'", target=target))
     elif principal.kind == "oidc":
         served = state.registers.administration_of_db()
         if served is None or principal.administration != served:
-            raise ServiceProblem(403, "FORBIDDEN", Text(f"dit token hoort niet bij bestuur '{served}'",
-                                                        f"this token does not belong to administration '{served}'"))
+            raise ServiceProblem(403, "FORBIDDEN", tr("this token does not belong to administration '{served}'", served=served))
     needed = opt.get("role", "reader")
     if principal.role is None or not role_allows(principal.role, needed):
-        raise ServiceProblem(403, "FORBIDDEN", Text(f"hiervoor is de rol '{needed}' nodig; dit token heeft '{principal.role}'",
-                                                    f"this needs the role '{needed}'; this token has '{principal.role}'"))
+        raise ServiceProblem(403, "FORBIDDEN", tr("this needs the role '{needed}'; this token has '{role}'", needed=needed, role=principal.role))
     connection.state.principal = principal
 
 

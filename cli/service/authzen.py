@@ -18,7 +18,7 @@ from typing import Any
 from attrs import frozen
 from litestar import Request, Response, post
 
-from delegations.texts import Text
+from delegations.texts import Text, tr
 from registry.errors import RegistryError
 
 from .native import READER, spec
@@ -88,8 +88,8 @@ class Decisions:
     evaluations: list[Decision]
 
 
-def _bad(nl: str, en: str) -> ServiceProblem:
-    return ServiceProblem(400, "INPUT", Text(nl, en))
+def _bad(text: Text) -> ServiceProblem:
+    return ServiceProblem(400, "INPUT", text)
 
 
 def question(subject: Subject, action: Action, resource: Resource, context: dict[str, Any] | None) -> dict[str, Any]:
@@ -112,8 +112,7 @@ def question(subject: Subject, action: Action, resource: Resource, context: dict
         if key == "amount" and isinstance(value, int | float) and not isinstance(value, bool):
             q[key] = str(value)
         elif not isinstance(value, str):
-            raise RegistryError(Text(f"{key}: verwacht een tekst, gevonden {type(value).__name__}",
-                                     f"{key}: expected a string, found {type(value).__name__}"))
+            raise RegistryError(tr("{key}: expected a string, found {value}", key=key, value=type(value).__name__))
     return q
 
 
@@ -151,8 +150,7 @@ def evaluations(request: Request, data: EvaluationsRequest) -> Response:
     lang = language(request)
     semantic = (data.options or {}).get("evaluations_semantic", "execute_all")
     if semantic not in SEMANTICS:
-        raise _bad(f"options.evaluations_semantic: verwacht een van {', '.join(SEMANTICS)}",
-                   f"options.evaluations_semantic: expected one of {', '.join(SEMANTICS)}")
+        raise _bad(tr("options.evaluations_semantic: expected one of {join}", join=', '.join(SEMANTICS)))
     items = data.evaluations or [EvaluationItem()]  # absent or empty: one evaluation of the top level
     parts = []
     for i, item in enumerate(items):
@@ -160,8 +158,7 @@ def evaluations(request: Request, data: EvaluationsRequest) -> Response:
                   for k in ("subject", "action", "resource", "context")}
         missing = [k for k in ("subject", "action", "resource") if merged[k] is None]
         if missing:
-            raise _bad(f"evaluations[{i}]: ontbrekend {', '.join(missing)} (ook niet op het hoogste niveau)",
-                       f"evaluations[{i}]: missing {', '.join(missing)} (not at the top level either)")
+            raise _bad(tr("evaluations[{i}]: missing {join} (not at the top level either)", i=i, join=', '.join(missing)))
         parts.append(merged)
     out: list[dict[str, Any]] = []
     with request.app.state.registers.use(request.path_params.get("administration")) as reg:

@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from delegations.texts import Text
+from delegations.texts import tr
 from registry.errors import InputError
 
 from . import bodies as b
@@ -104,8 +104,7 @@ def uses(request: Request, data: b.UseBody) -> Response:
 def attest(request: Request, data: b.AttestBody) -> Response:
     days = data.expires_in_days
     if days is not None and not 1 <= days <= 36500:
-        raise InputError(Text("expires_in_days: verwacht een geheel getal van 1 tot 36500",
-                              "expires_in_days: expected a whole number from 1 to 36500"))
+        raise InputError(tr("expires_in_days: expected a whole number from 1 to 36500"))
     with _use(request) as reg:
         answer = reg.check(**_question(data))
         token = reg.attest(answer, exp=int(time.time()) + days * 86400 if days else None)
@@ -158,7 +157,7 @@ def report(request: Request, year: int | None = Parameter(default=None, ge=1800,
            on: str | None = None, grant: str | None = None, period: str | None = None) -> Response:
     lang = language(request)
     if (year is None) == (grant is None or period is None) or (year is not None and (grant or period)):
-        raise InputError(Text("geef year, of grant en period", "give year, or grant and period"))
+        raise InputError(tr("give year, or grant and period"))
     with _use(request) as reg:
         data = reg.annual_report(year, lang, as_of=on) if year is not None else reg.period_report(grant, period, on=on,
                                                                                                    lang=lang)

@@ -19,7 +19,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
-from cli.render import CAPACITY, EVERY, amount, limits_lines, step_line
+from cli.render import amount, every, limits_lines, step_line
+from delegations.texts import catalog, tr
 from registry.errors import RegistryError
 
 from .auth import COOKIE, resolve
@@ -30,39 +31,20 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 PAGE = {"role": "reader", "page": True}
 LOGIN = {"public": True, "page": True}
 COOKIE_HOURS = 8
-T = {
-    "nl": {"who_title": "Wie mag dit tekenen?", "check_title": "Mag deze persoon dit?", "login": "Aanmelden",
-           "logout": "Afmelden", "token": "Toegangstoken", "ask": "Vraag", "power": "Bevoegdheid", "person": "Persoon",
-           "on": "Datum", "amount": "Bedrag (EUR)", "budget_key": "Budgetsleutel", "unit": "Eenheid",
-           "document_type": "Documenttype", "issuer": "Uitgaande van", "matter": "Dossier of tegenpartij",
-           "entity": "Rechtspersoon", "any": "(geen)", "allowed": "TOEGESTAAN", "refused": "GEWEIGERD",
-           "chain": "Keten", "other_chains": "andere geldige keten(s)", "reasons": "Redenen", "conditions": "Voorwaarden",
-           "limits": "Grenzen", "mention": "Vermelding bij handtekening", "reporting": "Rapportering",
-           "nobody": "Niemand heeft deze bevoegdheid op die datum.", "register": "Register", "source": "bron",
-           "bad_token": "Dit token is onbekend, ingetrokken of verlopen, of hoort niet bij dit bestuur.",
-           "forbidden": "Geen toegang.", "may": "mag", "may_not": "mag niet", "exercise": "uitoefenen op"},
-    "en": {"who_title": "Who may sign this?", "check_title": "May this person do this?", "login": "Sign in",
-           "logout": "Sign out", "token": "Access token", "ask": "Ask", "power": "Power", "person": "Person",
-           "on": "Date", "amount": "Amount (EUR)", "budget_key": "Budget key", "unit": "Unit",
-           "document_type": "Document type", "issuer": "Issued by", "matter": "Matter or counterparty",
-           "entity": "Legal entity", "any": "(none)", "allowed": "ALLOWED", "refused": "REFUSED", "chain": "Chain",
-           "other_chains": "other valid chain(s)", "reasons": "Reasons", "conditions": "Conditions", "limits": "Limits",
-           "mention": "Signature mention", "reporting": "Reporting", "nobody": "Nobody holds this power on that date.",
-           "register": "Register", "source": "source",
-           "bad_token": "This token is unknown, revoked or expired, or does not belong to this administration.",
-           "forbidden": "Forbidden.", "may": "may", "may_not": "may not", "exercise": "exercise on"},
-}
+BAD_TOKEN = tr("This token is unknown, revoked or expired, or does not belong to this administration.")
 SCOPE = ("amount", "budget_key", "unit", "document_type", "issuer", "matter")
 
 
 @cache
-def environment():
+def environment(lang: str):
+    """The templates in `lang`: their texts are `{{ _("English") }}`, translated by our catalog."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("cli.service", "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(catalog(lang), newstyle=False)  # type: ignore[attr-defined]
     env.filters["safe_url"] = safe_url
-    env.globals.update(step_line=step_line, limits_lines=limits_lines, amount=amount, CAPACITY=CAPACITY, EVERY=EVERY)
+    env.globals.update(step_line=step_line, limits_lines=limits_lines, amount=amount, every=every)
     return env
 
 
@@ -80,7 +62,7 @@ def base_path(request: Request) -> str:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     lang = language(request)
-    html = environment().get_template(template).render(t=T[lang], lang=lang, base=base_path(request), **context)
+    html = environment(lang).get_template(template).render(lang=lang, base=base_path(request), **context)
     return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": CSP})
 
@@ -175,7 +157,7 @@ async def login(request: Request, data: Annotated[dict[str, str], Body(media_typ
     ok = principal is not None and principal.role is not None and principal.kind == "token" and (
         not request.app.state.config.multi or principal.administration == admin)
     if not ok:
-        return render(request, "login.html.j2", 401, next=target, error=T[language(request)]["bad_token"])
+        return render(request, "login.html.j2", 401, next=target, error=BAD_TOKEN(language(request)))
     response = Redirect(target, status_code=303)
     response.set_cookie(COOKIE, token, path=f"{base_path(request)}/", max_age=COOKIE_HOURS * 3600, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
@@ -199,13 +181,11 @@ def _local(request: Request, target: str | None) -> str:
 
 
 def _same_origin(request: Request) -> None:
-    from delegations.texts import Text
 
     origin = request.headers.get("origin") or request.headers.get("referer")
     mine = f"{request.url.scheme}://{request.url.netloc}"
     if origin is None or (origin != mine and not origin.startswith(mine + "/")):
-        raise ServiceProblem(403, "FORBIDDEN", Text("formulier van een andere oorsprong geweigerd",
-                                                    "form from another origin refused"))
+        raise ServiceProblem(403, "FORBIDDEN", tr("form from another origin refused"))
 
 
 @get("/static/service.css", opt=LOGIN, sync_to_thread=False, include_in_schema=False, media_type="text/css")

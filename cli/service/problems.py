@@ -20,11 +20,10 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from delegations.texts import Text
+from delegations.texts import LANGS, Text, tr
 from registry.errors import RegistryError
 
 PROBLEM_JSON = "application/problem+json"
-LANGS = ("nl", "en")
 log = logging.getLogger("delegaties.service")
 
 
@@ -66,10 +65,7 @@ def problem(status: int, code: str, detail: str, extra: dict[str, Any] | None = 
     return Response(content=body | (extra or {}), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-UNAUTHENTICATED = Text("geen of geen geldig toegangstoken: stuur 'Authorization: Bearer <token>' "
-                       "(maak een token met 'delegaties tokens new')",
-                       "no valid access token: send 'Authorization: Bearer <token>' "
-                       "(create one with 'delegaties tokens new')")
+UNAUTHENTICATED = tr("no valid access token: send 'Authorization: Bearer <token>' (create one with 'delegaties tokens new')")
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="delegaties"'}
 
 
@@ -93,7 +89,7 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
     lang = language(request)
     errors = [{"field": e.get("key"), "message": e.get("message")} for e in (exc.extra or []) if isinstance(e, dict)]
     said = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
-    text = Text(f"ongeldige aanvraag: {said}", f"invalid request: {said}")
+    text = tr("invalid request: {said}", said=said)
     return problem(400, "INPUT", text(lang), {"errors": errors} if errors else None)
 
 
@@ -103,26 +99,23 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException):
         return problem(401, "UNAUTHENTICATED", UNAUTHENTICATED(lang), headers=CHALLENGE)
     if isinstance(exc, PermissionDeniedException):
-        return problem(403, "FORBIDDEN", Text("geen toegang", "forbidden")(lang))
+        return problem(403, "FORBIDDEN", tr("forbidden")(lang))
     if isinstance(exc, NotFoundException):
-        return problem(404, "NOT_FOUND", Text(f"geen eindpunt {request.url.path}",
-                                              f"no endpoint {request.url.path}")(lang))
+        return problem(404, "NOT_FOUND", tr("no endpoint {path}", path=request.url.path)(lang))
     if isinstance(exc, MethodNotAllowedException):
-        return problem(405, "METHOD_NOT_ALLOWED", Text(f"methode {request.method} niet toegestaan op {request.url.path}",
-                                                       f"method {request.method} not allowed on {request.url.path}")(lang),
+        return problem(405, "METHOD_NOT_ALLOWED", tr("method {method} not allowed on {path}", method=request.method, path=request.url.path)(lang),
                        headers=exc.headers)
     if status >= 500:
         log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
         return problem(status, "UNAVAILABLE" if status == 503 else "INTERNAL", HTTPStatus(status).phrase)
     phrase = HTTPStatus(status).phrase
-    return problem(status, "INPUT", Text(f"ongeldige aanvraag ({phrase}): {exc.detail}", f"invalid request ({phrase}): {exc.detail}")(lang))
+    return problem(status, "INPUT", tr("invalid request ({phrase}): {detail}", phrase=phrase, detail=exc.detail)(lang))
 
 
 def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     lang = language(request)
-    return problem(500, "INTERNAL", Text("onverwachte fout in de dienst; zie het logboek van de server",
-                                         "unexpected error in the service; see the server's log")(lang))
+    return problem(500, "INTERNAL", tr("unexpected error in the service; see the server's log")(lang))
 
 
 EXCEPTION_HANDLERS = {

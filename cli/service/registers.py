@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from delegations.texts import Text
+from delegations.texts import tr
 from registry import Registry
 from registry.errors import NotFoundError
 from registry.store import connect
@@ -121,5 +121,4 @@ class Registers:
 
 
 def _unknown(administration: str | None) -> NotFoundError:
-    return NotFoundError(Text(f"bestuur '{administration}' wordt hier niet bediend",
-                              f"administration '{administration}' is not served here"))
+    return NotFoundError(tr("administration '{administration}' is not served here", administration=administration))

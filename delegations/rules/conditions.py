@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import model as m
 from ..answer import Finding, GrantStep, LawStep, Question, money
 from ..messages import msg
-from ..texts import Text
+from ..texts import Given, Text, tr
 from .base import Evaluation
 
 if TYPE_CHECKING:
@@ -29,19 +29,24 @@ def grant_visum(ev: Evaluation, state: RegisterState, q: Question, grants: Seque
         g = step.grant
         above = g.requires.visum_above
         if above is not None and q.amount is not None and q.amount > above:
-            by, by_en = visum_by(state)
-            ev.condition("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(above), grant=g.id, by=by, by_en=by_en),
+            ev.condition("VISUM_REQUIRED", msg("VISUM_REQUIRED", limit=money(above), grant=g.id, by=visum_by(state)),
                          grant=g.id, above=money(above))
 
 
-def visum_by(state: RegisterState) -> tuple[str, str]:
+def visum_by(state: RegisterState) -> Text:
     """Who gives a visum in this jurisdiction (the organ its visum rule names)."""
     cat = state.catalogue
     organ = next((r.condition.by for r in cat.conditions if r.condition is not None
                   and r.condition.code == "VISUM_REQUIRED" and r.condition.by), None)
     if organ is None:
-        return "het bevoegde orgaan", "the competent organ"
-    return cat.book.mention(organ), f"the {(cat.organ_name(organ, 'en') or organ).lower()}"
+        return tr("the competent organ")
+    return _organ_mention(state, organ)
+
+
+def _organ_mention(state: RegisterState, organ: str) -> Text:
+    """An organ as the rulebook mentions it ('de algemeen directeur'), 'the <its English name>' in English."""
+    cat = state.catalogue
+    return Given(cat.book.mention(organ), f"the {(cat.organ_name(organ, 'en') or organ).lower()}")
 
 
 def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
@@ -61,13 +66,10 @@ def law_conditions(state: RegisterState, q: Question) -> tuple[Finding, ...]:
 def _visum_finding(state: RegisterState, rule: m.Rule) -> Finding:
     found = state.cache.findings.get(rule.id)
     if found is None:  # the same finding for every question: made once per snapshot
-        cat = state.catalogue
         by = rule.condition.by or "-"  # type: ignore[union-attr]
-        by_en = (cat.organ_name(by, "en") or by).lower()
-        found = state.cache.findings[rule.id] = Finding("VISUM_REQUIRED", Text(
-            f"Voorafgaand visum van {cat.book.mention(by)} vereist ({rule.id}); het visumreglement van de raad stelt "
-            "deze verbintenis niet vrij.", f"Prior visum of the {by_en} required ({rule.id}); the council's visum "
-            "regulation does not exempt this commitment."), None, None, rule.id, {"by": by})
+        found = state.cache.findings[rule.id] = Finding("VISUM_REQUIRED", tr(
+            "Prior visum of {by} required ({id}); the council's visum regulation does not exempt this commitment.",
+            by=_organ_mention(state, by), id=rule.id), None, None, rule.id, {"by": by})
     return found
 
 

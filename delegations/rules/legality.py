@@ -11,7 +11,7 @@ from attrs import frozen
 from .. import model as m
 from ..answer import Finding, GrantStep, Question
 from ..messages import msg
-from ..texts import Text
+from ..texts import Text, tr
 from .base import Evaluation
 
 if TYPE_CHECKING:
@@ -147,22 +147,22 @@ def involves_persons(state: RegisterState, grants: Sequence[GrantStep]) -> bool:
     return any(s.grant.to in state.persons or s.decision.by in state.persons for s in grants)
 
 
+def allowed_text(allowed: Sequence[str]) -> str | Text:
+    """The recipients a rule allows, or 'nobody'."""
+    return ", ".join(allowed) or tr("nobody")
+
+
 def failure_finding(state: RegisterState, power: str, step: GrantStep, f: Failure) -> Finding:
     g, d = step.grant, step.decision
     if f.kind == "collegial":
-        text = Text(f"{d.by} is een collegiaal orgaan en kan niet delegeren aan een van zijn leden ({g.to}).",
-                    f"{d.by} is a collegial organ and cannot delegate to one of its members ({g.to}).")
+        text = tr("{by} is a collegial organ and cannot delegate to one of its members ({to}).", by=d.by, to=g.to)
     elif f.kind == "not_delegable":
-        text = Text(f"{f.item} blijft volgens {f.rule} bij de houder en kan niet gedelegeerd worden.",
-                    f"{f.item} stays with the holder under {f.rule} and cannot be delegated.")
+        text = tr("{item} stays with the holder under {rule} and cannot be delegated.", item=f.item, rule=f.rule)
     else:
         shown = ", ".join(f.kinds)
-        allowed = ", ".join(f.allowed) or "niemand"
         via = f" ({', '.join(f.via)})" if f.via else ""
-        text = Text(f"Rechtsgrond {f.rule} laat niet toe dat {d.by} {power} delegeert aan {g.to} ({shown}); "
-                    f"toegelaten: {allowed}{via}.",
-                    f"Legal basis {f.rule} does not let {d.by} delegate {power} to {g.to} ({shown}); "
-                    f"allowed: {', '.join(f.allowed) or 'nobody'}{via}.")
+        text = tr("Legal basis {rule} does not let {by} delegate {power} to {to} ({shown}); allowed: {allowed}{via}.",
+                  rule=f.rule, by=d.by, power=power, to=g.to, shown=shown, allowed=allowed_text(f.allowed), via=via)
     return Finding("NOT_DELEGABLE", text, None, g.id, f.rule, {})
 
 
@@ -195,12 +195,8 @@ def entity_covered(ev: Evaluation, state: RegisterState, q: Question, grants: Se
         if q.entity not in d.entities:
             covered = ", ".join(d.entities)
             if q.issuer is not None:
-                ev.refuse("ISSUER_OUT_OF_SCOPE", Text(
-                    f"Documenten van {q.issuer} zijn documenten van {q.entity}; besluit {d.id} geldt alleen voor "
-                    f"{covered}.", f"Documents of {q.issuer} belong to {q.entity}; decision {d.id} covers only "
-                    f"{covered}."), grant=step.grant.id, issuer=q.issuer, entity=q.entity)
+                ev.refuse("ISSUER_OUT_OF_SCOPE", tr("Documents of {issuer} belong to {entity}; decision {id} covers only {covered}.", issuer=q.issuer, entity=q.entity, id=d.id, covered=covered), grant=step.grant.id, issuer=q.issuer, entity=q.entity)
             else:
-                ev.refuse("NO_AUTHORITY", Text(f"Besluit {d.id} geldt alleen voor {covered}, niet voor {q.entity}.",
-                                               f"Decision {d.id} covers only {covered}, not {q.entity}."),
+                ev.refuse("NO_AUTHORITY", tr("Decision {id} covers only {covered}, not {entity}.", id=d.id, covered=covered, entity=q.entity),
                           grant=step.grant.id, entity=q.entity)
             return

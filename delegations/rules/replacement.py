@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .. import model as m
 from ..answer import AppointmentStep, Question, SubstitutionStep
 from ..messages import msg
-from ..texts import Text
+from ..texts import tr
 from .base import Evaluation
 
 if TYPE_CHECKING:
@@ -25,11 +25,7 @@ def only_when_absent(ev: Evaluation, state: RegisterState, q: Question, g: m.Gra
     holders = state.holders(position, q.on)  # type: ignore[arg-type]
     present = [h.person for h in holders if not state.is_absent(h.person, q.on)]
     if present:
-        ev.refuse("HOLDER_NOT_ABSENT", Text(
-            f"Delegatie {g.id} geldt alleen bij afwezigheid van de titularis van {position}, "
-            f"maar {', '.join(present)} is aanwezig op {q.on}.",
-            f"Grant {g.id} applies only while the holder of {position} is absent, "
-            f"but {', '.join(present)} is present on {q.on}."), grant=g.id)
+        ev.refuse("HOLDER_NOT_ABSENT", tr("Grant {id} applies only while the holder of {position} is absent, but {join} is present on {on}.", id=g.id, position=position, join=', '.join(present), on=q.on), grant=g.id)
     else:
         ev.condition("NOTIFY_ABSENT_HOLDER", msg(
             "NOTIFY_ABSENT_HOLDER", holders=", ".join(h.person for h in holders) or "-", position=position),
@@ -93,11 +89,7 @@ def substitution(ev: Evaluation, state: RegisterState, q: Question, step: Substi
     if rule is None:
         exclusive = exclusive_rule(state, target)
         if exclusive is not None:
-            ev.refuse("NOT_DELEGABLE", Text(
-                f"{target} wordt alleen vervangen zoals {exclusive.id} bepaalt; {actor_position} als vervanger in de "
-                "stamgegevens geeft geen bevoegdheid.",
-                f"{target} is replaced only as {exclusive.id} provides; {actor_position} listed as substitute in "
-                "master data gives no authority."), rule=exclusive.id, position=target)
+            ev.refuse("NOT_DELEGABLE", tr("{target} is replaced only as {id} provides; {actor_position} listed as substitute in master data gives no authority.", target=target, id=exclusive.id, actor_position=actor_position), rule=exclusive.id, position=target)
             return
         _master_data_substitution(ev, state, q, step)
         return
@@ -105,34 +97,23 @@ def substitution(ev: Evaluation, state: RegisterState, q: Question, step: Substi
     assert spec is not None
     actor_kinds = state.principal_kinds(actor_position, q.on)
     if not actor_kinds & set(spec.by):
-        ev.refuse("NOT_DELEGABLE", Text(
-            f"Alleen een {', '.join(spec.by)} vervangt {target} ({rule.id}); {actor_position} is dat niet.",
-            f"Only a {', '.join(spec.by)} replaces {target} ({rule.id}); {actor_position} is not one."),
+        ev.refuse("NOT_DELEGABLE", tr("Only a {join} replaces {target} ({id}); {actor_position} is not one.", join=', '.join(spec.by), target=target, id=rule.id, actor_position=actor_position),
             rule=rule.id, position=target)
         return
     holders = state.holders(target, q.on)
     if not holders and "vacant" not in spec.when:
-        ev.refuse("HOLDER_NOT_ABSENT", Text(
-            f"{target} is vacant op {q.on}; {rule.id} geldt bij afwezigheid of verhindering, een vacant ambt wordt "
-            "waargenomen.", f"{target} is vacant on {q.on}; {rule.id} applies to an absent or prevented holder, a "
-            "vacant office is filled by an acting holder."), rule=rule.id, position=target)
+        ev.refuse("HOLDER_NOT_ABSENT", tr("{target} is vacant on {on}; {id} applies to an absent or prevented holder, a vacant office is filled by an acting holder.", target=target, on=q.on, id=rule.id), rule=rule.id, position=target)
         return
     present = [h.person for h in holders if not unavailable(state, h.person, q, spec.when)]
     if present:
-        ev.refuse("HOLDER_NOT_ABSENT", Text(
-            f"{step.appointment.person} vervangt {target} alleen als die afwezig of verhinderd is ({rule.id}), maar "
-            f"{', '.join(present)} is aanwezig op {q.on}.",
-            f"{step.appointment.person} replaces {target} only while its holder is absent or prevented ({rule.id}), "
-            f"but {', '.join(present)} is present on {q.on}."), rule=rule.id, position=target)
+        ev.refuse("HOLDER_NOT_ABSENT", tr("{person} replaces {target} only while its holder is absent or prevented ({id}), but {join} is present on {on}.", person=step.appointment.person, target=target, id=rule.id, join=', '.join(present), on=q.on), rule=rule.id, position=target)
         return
     for pid in replacement_order(state, rule, target):
         if pid == actor_position:
             return
         available = [h.person for h in state.holders(pid, q.on) if not unavailable(state, h.person, q, spec.when)]
         if available:
-            ev.refuse("HOLDER_NOT_ABSENT", Text(
-                f"{pid} ({', '.join(available)}) gaat voor op {actor_position} om {target} te vervangen ({rule.id}).",
-                f"{pid} ({', '.join(available)}) comes before {actor_position} in replacing {target} ({rule.id})."),
+            ev.refuse("HOLDER_NOT_ABSENT", tr("{pid} ({join}) comes before {actor_position} in replacing {target} ({id}).", pid=pid, join=', '.join(available), actor_position=actor_position, target=target, id=rule.id),
                 rule=rule.id, position=target)
             return
 
@@ -142,10 +123,7 @@ def _master_data_substitution(ev: Evaluation, state: RegisterState, q: Question,
     holders = state.holders(target, q.on)
     present = [h.person for h in holders if not state.is_absent(h.person, q.on)]
     if present:
-        ev.refuse("HOLDER_NOT_ABSENT", Text(
-            f"{step.appointment.person} vervangt {target} alleen bij afwezigheid, maar {', '.join(present)} is aanwezig "
-            f"op {q.on}.", f"{step.appointment.person} substitutes for {target} only during an absence, but "
-            f"{', '.join(present)} is present on {q.on}."))
+        ev.refuse("HOLDER_NOT_ABSENT", tr("{person} substitutes for {target} only during an absence, but {join} is present on {on}.", person=step.appointment.person, target=target, join=', '.join(present), on=q.on))
         return
     # The first substitute position whose holder is present acts; later ones only if earlier are absent.
     for sub in state.positions[target].substitutes:
@@ -153,9 +131,7 @@ def _master_data_substitution(ev: Evaluation, state: RegisterState, q: Question,
             break
         present_subs = [h.person for h in state.holders(sub, q.on) if not state.is_absent(h.person, q.on)]
         if present_subs:
-            ev.refuse("HOLDER_NOT_ABSENT", Text(
-                f"Vervanger {sub} ({', '.join(present_subs)}) gaat voor op {step.appointment.position} en is aanwezig.",
-                f"Substitute {sub} ({', '.join(present_subs)}) comes before {step.appointment.position} and is present."))
+            ev.refuse("HOLDER_NOT_ABSENT", tr("Substitute {sub} ({join}) comes before {position} and is present.", sub=sub, join=', '.join(present_subs), position=step.appointment.position))
             return
     # A local arrangement (e.g. an afsprakennota): the substitute informs the absent holder at once.
     absent = ", ".join(h.person for h in holders) or "-"
@@ -188,17 +164,10 @@ def acting(ev: Evaluation, state: RegisterState, q: Question, step: AppointmentS
         held = frozenset().union(*(state.principal_kinds(x.position, q.on) for x in state.appointments_by_person.get(
             a.person, ()) if x is not a and m.covers(x.from_, x.until, q.on) and x.position in state.positions))
         if not held & set(spec.requires):
-            ev.refuse("NOT_DELEGABLE", Text(
-                f"Alleen een {', '.join(spec.requires)} kan {a.position} waarnemen ({rule.id}); {a.person} is dat niet "
-                f"op {q.on}.", f"Only a {', '.join(spec.requires)} can act as {a.position} ({rule.id}); {a.person} is "
-                f"not one on {q.on}."), rule=rule.id, person=a.person)
+            ev.refuse("NOT_DELEGABLE", tr("Only a {join} can act as {position} ({id}); {person} is not one on {on}.", join=', '.join(spec.requires), position=a.position, id=rule.id, person=a.person, on=q.on), rule=rule.id, person=a.person)
             return
     if spec.when:
         titular = [h for h in state.holders(a.position, q.on) if h.capacity == "titular" and h.person != a.person]
         present = [h.person for h in titular if not unavailable(state, h.person, q, spec.when)]
         if present or (not titular and "vacant" not in spec.when):
-            ev.refuse("HOLDER_NOT_ABSENT", Text(
-                f"{a.person} neemt {a.position} alleen waar bij afwezigheid, verhindering of vacature ({rule.id}), "
-                f"maar {', '.join(present) or '-'} is aanwezig op {q.on}.",
-                f"{a.person} acts as {a.position} only during an absence, a prevention or a vacancy ({rule.id}), "
-                f"but {', '.join(present) or '-'} is present on {q.on}."), rule=rule.id, person=a.person)
+            ev.refuse("HOLDER_NOT_ABSENT", tr("{person} acts as {position} only during an absence, a prevention or a vacancy ({id}), but {value} is present on {on}.", person=a.person, position=a.position, id=rule.id, value=', '.join(present) or '-', on=q.on), rule=rule.id, person=a.person)

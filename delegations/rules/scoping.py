@@ -11,7 +11,7 @@ from attrs import frozen
 from .. import model as m
 from ..answer import GrantStep, LawStep, Question, money
 from ..messages import msg
-from ..texts import Text
+from ..texts import tr
 from .base import Asked, Evaluation, Usage
 
 if TYPE_CHECKING:
@@ -100,8 +100,8 @@ def issuer_scope(ev: Evaluation, q: Question, groups: ScopeGroups) -> None:
         return
     for allowed, grant, rule, shown in groups.issuers:
         if issuer not in allowed:
-            where = (f"delegatie {grant}", f"grant {grant}") if grant else (f"rechtsgrond {rule}", f"legal basis {rule}")
-            ev.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=issuer, where=where[0], where_en=where[1],
+            where = tr("grant {grant}", grant=grant) if grant else tr("legal basis {rule}", rule=rule)
+            ev.refuse("ISSUER_OUT_OF_SCOPE", msg("ISSUER_OUT_OF_SCOPE", issuer=issuer, where=where,
                                                  allowed=", ".join(shown)), grant=grant, rule=rule)
             return
 
@@ -156,7 +156,7 @@ def document_scope(ev: Evaluation, q: Question, groups: ScopeGroups) -> None:
     for allowed, g in groups.docs:
         if doc not in allowed:
             ev.refuse("DOCUMENT_TYPE_OUT_OF_SCOPE", msg("DOCUMENT_TYPE_OUT_OF_SCOPE", document_type=doc,
-                                                        where=f"delegatie {g.id}", where_en=f"grant {g.id}",
+                                                        where=tr("grant {grant}", grant=g.id),
                                                         allowed=", ".join(g.limits.document_types)), grant=g.id)
             return
 
@@ -193,8 +193,7 @@ def ceilings(ev: Evaluation, q: Question, grants: Sequence[GrantStep], usage: Us
 
 def conflicts(ev: Evaluation, state: RegisterState, q: Question) -> None:
     if q.concerns is not None and q.concerns == q.actor:
-        ev.refuse("CONFLICT_OF_INTEREST", Text(f"{q.actor} handelt in een dossier dat hemzelf betreft.",
-                                               f"{q.actor} would act in a file that concerns {q.actor}."),
+        ev.refuse("CONFLICT_OF_INTEREST", tr("{actor} would act in a file that concerns {actor}.", actor=q.actor),
                   person=q.actor, matter=q.matter)
         return
     c = state.has_conflict(q.actor, q.matter, q.on)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .. import model as m
 from ..answer import GrantStep, LawStep, Question
 from ..messages import msg
+from ..texts import N_, Text, tr
 from .base import Evaluation, Window
 
 if TYPE_CHECKING:
@@ -47,10 +48,11 @@ def rule_window(rule: m.Rule) -> Window:
     return rule.effective_from or date.min, rule.effective_until or date.max
 
 
-def _what(kind: str) -> dict[str, str]:
-    return {"grant": {"what": "Delegatie", "what_en": "Grant"},
-            "appointment": {"what": "Aanstelling", "what_en": "Appointment"},
-            "rule": {"what": "Reglement", "what_en": "Regulation"}}[kind]
+_WHAT = {"grant": N_("Grant"), "appointment": N_("Appointment"), "rule": N_("Regulation")}
+
+
+def _what(kind: str) -> dict[str, Text]:
+    return {"what": Text(_WHAT[kind])}
 
 
 def grant_time(ev: Evaluation, state: RegisterState, q: Question, step: GrantStep) -> None:
@@ -71,11 +73,15 @@ def grant_time(ev: Evaluation, state: RegisterState, q: Question, step: GrantSte
 def appointment_time(ev: Evaluation, q: Question, a: m.Appointment) -> None:
     on = q.on.isoformat()
     if q.on < a.from_:
-        ev.refuse("NOT_YET_EFFECTIVE", msg("NOT_YET_EFFECTIVE", id=f"{a.person} als {a.position}",
-                                           since=a.from_.isoformat(), on=on, **_what("appointment")))
+        ev.refuse("NOT_YET_EFFECTIVE", msg("NOT_YET_EFFECTIVE", id=_appointment(a), since=a.from_.isoformat(), on=on,
+                                           **_what("appointment")))
     elif a.until is not None and q.on > a.until:
-        ev.refuse("EXPIRED", msg("EXPIRED", id=f"{a.person} als {a.position}", until=a.until.isoformat(), on=on,
+        ev.refuse("EXPIRED", msg("EXPIRED", id=_appointment(a), until=a.until.isoformat(), on=on,
                                  **_what("appointment")))
+
+
+def _appointment(a: m.Appointment) -> Text:
+    return tr("{person} as {position}", person=a.person, position=a.position)
 
 
 def law_time(ev: Evaluation, q: Question, law: LawStep) -> None:
