@@ -61,8 +61,8 @@ PLAN = {
     False: {"deadline": 4 * 3600, "import": 3600, "questions": 200_000, "check_budget": 300, "peer_questions": 5_000,
             "peer_rounds": 3, "peers": 2400, "cli_runs": 9, "cli": 600, "attest": 600, "report": 1800,
             "http": 900, "http_questions": 5000, "http_requests": 10_000, "http_budget": 20,
-            "import_200k": 3600, "scale_questions": 50_000, "scale_check_budget": 600, "first_questions": 2000,
-            "first_budget": 900, "first_cap": 120},
+            "import_200k": 3600, "scale_questions": 50_000, "scale_check_budget": 300, "first_questions": 1000,
+            "first_budget": 450, "first_cap": 60},
 }[QUICK]
 
 
