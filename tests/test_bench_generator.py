@@ -199,3 +199,33 @@ def test_each_peer_refuses_what_its_policy_refuses(loaded, peer):
         p = peers.CedarPeer(state, mandates)
         got = p.batch([p.request(state, q) for q, _ in variants])
     assert got == [expected for _, expected in variants]
+
+
+def test_a_register_split_into_parts_loads_as_one(tmp_path):
+    """Registers above the importer's file limit are written in parts that load together."""
+    from bench.generate import write_parts
+
+    city, paths = write_parts(tmp_path / "parts", SMALL, part_bytes=150_000)
+    assert len(paths) > 2 and all(p.stat().st_size <= 150_000 for p in paths[1:])
+    reg = Registry.init(tmp_path / "parts.db")
+    result = reg.load(*paths, today=date(2025, 6, 30))
+    assert not [f for f in result.findings if f.severity == "error"]
+    assert len(reg.state().grants) == city.grant_count() == SMALL.grants
+    whole = json.dumps(City(SMALL).register()["decisions"])
+    assert json.dumps([d for p in paths for d in json.loads(p.read_text())["decisions"]]) == whole
+
+
+def test_cold_first_checks_answer_as_warm_ones(loaded):
+    """bench_first empties the derived caches before each question: same answers, and its report
+    names what it measured (no timing asserted)."""
+    from bench import bench_first, peers
+
+    reg, _result, generated = loaded
+    questions = generated.questions(40, seed=5)
+    report = bench_first.run(reg, questions, budget=600, cap=600)
+    assert report["questions"] == 40 and report["capped"] == 0
+    assert report["worst_first_check_ms"] is not None and report["terms"] >= 1
+    warm = {json.dumps(q, sort_keys=True): reg.check(q["actor"], q["power"], q["on"], **peers.scope_of(q)).allowed
+            for q in questions}
+    assert all(warm[json.dumps({k: v for k, v in s.items() if k not in ("ms", "allowed")}, sort_keys=True)]
+               == s["allowed"] for s in report["slowest_questions"])
