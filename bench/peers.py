@@ -1,4 +1,5 @@
-"""The same questions asked of pycasbin and cedarpy, with policies flattened from our register.
+"""The same questions asked of pycasbin (as shipped and with its matcher cached), cedarpy and
+regorus (OPA, through `opa_eval`), with policies flattened from our register.
 
     python -m bench.peers DB QUESTIONS.json [--n N] [--rounds R]
 
@@ -17,9 +18,14 @@ rules. The register used here records no uses, so annual ceilings act as plain a
   has) reads the limits from the mandate entity the request names as its resource; the policy
   set and the entities are parsed once (`PolicySet`, `Entities` handles) and reused, so the
   timing is `is_authorized_batch` itself, in batches of 1000.
+- pycasbin, matcher cached (`CachedCasbinPeer`): the same, with `_get_expression` memoized in a
+  subclass of `casbin.Enforcer` (pycasbin re-parses its matcher on every `enforce` otherwise).
+- regorus (`RegorusPeer`): `REGO_POLICY` over the mandates as the `data` document, one
+  `evaluate_parsed` of a pre-encoded JSON input per question.
 
-Both peers are given every advantage that does not change the answers; their preparation
-(flattening, policy building, parsing) is not timed. Ours is timed through the public API:
+Every peer is given every advantage that does not change the answers; their preparation
+(flattening, policy building, parsing, request building) is not timed in the ratios; the
+flattening is timed apart and reported (`flatten_s`). Ours is timed through the public API:
 `Registry.check` (one call per question, ids validated) and `Registry.check_many`.
 """
 
