@@ -41,8 +41,8 @@ def run(paths: list[str], db: str) -> dict[str, Any]:
     }
 
 
-def fill_unvalidated(path: str, db: str) -> None:
-    """The entities of a register file written as `Registry.load` would write them, without the
+def fill_unvalidated(paths: str | list[str], db: str) -> None:
+    """The entities of register files written as `Registry.load` would write them, without the
     validation: only for letting the check benchmarks run when the real import is too slow."""
     from delegations.converter import unstructure
     from delegations.state import entity_key
@@ -54,15 +54,18 @@ def fill_unvalidated(path: str, db: str) -> None:
     if os.path.exists(db):
         os.remove(db)
     reg = Registry.init(db)
-    f, problems = parse(read_file(path), path)
-    if f is None:
-        raise SystemExit(f"{path}: {problems[0].render('en')}")
-    with reg.store.transaction() as tx:
-        projections.apply(tx.conn, tx.append("administration.set", unstructure(f.administration)))
-        for kind, items in _sections(f):
-            for obj in items:
-                payload = {"kind": kind, "key": entity_key(kind, obj), "data": unstructure(obj), "file": Path(path).name}
-                projections.apply(tx.conn, tx.append("entity.put", payload))
+    for n, path in enumerate([paths] if isinstance(paths, str) else paths):
+        f, problems = parse(read_file(path), path)
+        if f is None:
+            raise SystemExit(f"{path}: {problems[0].render('en')}")
+        with reg.store.transaction() as tx:
+            if n == 0:
+                projections.apply(tx.conn, tx.append("administration.set", unstructure(f.administration)))
+            for kind, items in _sections(f):
+                for obj in items:
+                    payload = {"kind": kind, "key": entity_key(kind, obj), "data": unstructure(obj),
+                               "file": Path(path).name}
+                    projections.apply(tx.conn, tx.append("entity.put", payload))
     reg.close()
 
 

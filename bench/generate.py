@@ -614,6 +614,42 @@ def write(path: str | Path, params: Params | None = None) -> City:
     return city
 
 
+PART_BYTES = 15_000_000  # below the importer's 20 MiB file limit (registry.files.MAX_FILE_BYTES)
+
+
+def write_parts(prefix: str | Path, params: Params | None = None, part_bytes: int = PART_BYTES) -> tuple[City, list[Path]]:
+    """The register as several `delegaties/1` files that `Registry.load(*paths)` reads as one:
+    master data first, then the decisions (oldest first) in parts of at most `part_bytes`, the
+    revocations with the last part. A file holding everything is one file when it fits."""
+    city = City(params)
+    data = city.register()
+    dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+    whole = dump(data)
+    prefix = Path(prefix)
+    if len(whole.encode("utf-8")) <= part_bytes:
+        path = prefix.with_name(prefix.name + ".json")
+        path.write_text(whole, encoding="utf-8")
+        return city, [path]
+    head = {"format": data["format"], "administration": data["administration"]}
+    parts = [{**data, "decisions": [], "revocations": []}]
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for d in data["decisions"]:
+        n = len(dump(d).encode("utf-8")) + 1
+        if chunk and size + n > part_bytes - 4096:
+            parts.append({**head, "decisions": chunk})
+            chunk, size = [], 0
+        chunk.append(d)
+        size += n
+    parts.append({**head, "decisions": chunk, "revocations": data["revocations"]})
+    paths = []
+    for i, part in enumerate(parts):
+        path = prefix.with_name(f"{prefix.name}-{i:02d}.json")
+        path.write_text(dump(part), encoding="utf-8")
+        paths.append(path)
+    return city, paths
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")

@@ -1,4 +1,5 @@
-"""The same questions asked of pycasbin and cedarpy, with policies flattened from our register.
+"""The same questions asked of pycasbin (as shipped and with its matcher cached), cedarpy and
+regorus (OPA, through `opa_eval`), with policies flattened from our register.
 
     python -m bench.peers DB QUESTIONS.json [--n N] [--rounds R]
 
@@ -17,9 +18,14 @@ rules. The register used here records no uses, so annual ceilings act as plain a
   has) reads the limits from the mandate entity the request names as its resource; the policy
   set and the entities are parsed once (`PolicySet`, `Entities` handles) and reused, so the
   timing is `is_authorized_batch` itself, in batches of 1000.
+- pycasbin, matcher cached (`CachedCasbinPeer`): the same, with `_get_expression` memoized in a
+  subclass of `casbin.Enforcer` (pycasbin re-parses its matcher on every `enforce` otherwise).
+- regorus (`RegorusPeer`): `REGO_POLICY` over the mandates as the `data` document, one
+  `evaluate_parsed` of a pre-encoded JSON input per question.
 
-Both peers are given every advantage that does not change the answers; their preparation
-(flattening, policy building, parsing) is not timed. Ours is timed through the public API:
+Every peer is given every advantage that does not change the answers; their preparation
+(flattening, policy building, parsing, request building) is not timed in the ratios; the
+flattening is timed apart and reported (`flatten_s`). Ours is timed through the public API:
 `Registry.check` (one call per question, ids validated) and `Registry.check_many`.
 """
 
@@ -76,6 +82,74 @@ when {
 CEDAR_CONFLICT = """
 forbid (principal, action, resource is Mandate)
 when { context has matter && resource.conflicts.contains(context.matter) };
+"""
+
+# The same questions in Rego, over the same flattened mandates as the `data` document. Sets are
+# JSON objects (member -> true) so that membership is one lookup: the request's budget-key probe
+# and unit path, and each alternative's keys / units / docs / issuers / excl. A null field means
+# "no restriction"; an empty object means "nothing matches" (an empty intersection).
+REGO_POLICY = """
+package delegaties
+
+import rego.v1
+
+default allow := false
+
+allow if {
+	m := data.mandates[input.mandate]
+	not conflicted(m)
+	some a in m.alternatives
+	amount_ok(a)
+	key_ok(a)
+	unit_ok(a)
+	doc_ok(a)
+	issuer_ok(a)
+}
+
+conflicted(m) if m.conflicts[input.matter]
+
+amount_ok(a) if not input.amount
+amount_ok(a) if a.max == null
+amount_ok(a) if {
+	a.max != null
+	input.amount <= a.max
+}
+
+key_ok(a) if not input.key
+key_ok(a) if a.keys == null
+key_ok(a) if {
+	a.keys != null
+	some k, _ in a.keys
+	input.key[k]
+}
+
+unit_ok(a) if not input.unit
+unit_ok(a) if a.units == null
+unit_ok(a) if {
+	a.units != null
+	some u, _ in a.units
+	input.unit[u]
+}
+
+doc_ok(a) if not input.doc
+doc_ok(a) if {
+	input.doc
+	doc_listed(a)
+	not a.excl[input.doc]
+}
+
+doc_listed(a) if a.docs == null
+doc_listed(a) if {
+	a.docs != null
+	a.docs[input.doc]
+}
+
+issuer_ok(a) if not input.issuer
+issuer_ok(a) if a.issuers == null
+issuer_ok(a) if {
+	a.issuers != null
+	a.issuers[input.issuer]
+}
 """
 
 
@@ -176,12 +250,11 @@ def key_probe(key: str) -> list[str]:
 
 class CasbinPeer:
     def __init__(self, state: Any, mandates: dict[str, dict[str, Any]]):
-        import casbin
         from casbin.model import Model
 
         model = Model()
         model.load_model_from_text(CASBIN_MODEL)
-        self.enforcer = e = casbin.Enforcer(model)
+        self.enforcer = e = self.enforcer_class()(model)
         e.add_function("amountWithin", lambda amount, limit: amount <= int(limit))
         e.add_function("notListed", lambda doc, listed: doc not in listed.split("|"))
         for unit in state.units.values():
@@ -202,6 +275,12 @@ class CasbinPeer:
             self.lines[mid] = lines
         self.policy = e.model["p"]["p"]
         self.policy.policy = []
+
+    @staticmethod
+    def enforcer_class() -> type:
+        import casbin
+
+        return casbin.Enforcer
 
     def request(self, state: Any, q: dict[str, Any]) -> tuple:
         return (mandate_id(q), q["power"], cents(q["amount"]) if q.get("amount") is not None else -1,
@@ -269,17 +348,118 @@ class CedarPeer:
         return [r.allowed for r in self.cedarpy.is_authorized_batch(requests, self.policies, self.entities)]
 
 
+# -- pycasbin, matcher cached ---------------------------------------------------------------
+
+class CachedCasbinPeer(CasbinPeer):
+    """pycasbin as a speed-minded user would run it: the same model and policy lines, but the
+    matcher is compiled once. pycasbin 1.43 has no public switch for this: `enforce_ex` calls
+    the static `_get_expression(expr, functions)` on every request, which rewrites `&&`/`||`/`!`
+    and `ast.parse`s the matcher again (~74 % of an `enforce`). Overriding that one static method
+    in a subclass with a memo keyed by the matcher string is the least invasive fix (the
+    `functions` of the first call are kept; they close over the same role manager, whose links
+    do not change here). Everything else (policy scan, effector, logging call) is pycasbin's own."""
+
+    @staticmethod
+    def enforcer_class() -> type:
+        import casbin
+
+        class MatcherCachedEnforcer(casbin.Enforcer):
+            _compiled: dict[str, Any] = {}
+
+            @staticmethod
+            def _get_expression(expr, functions=None):
+                found = MatcherCachedEnforcer._compiled.get(expr)
+                if found is None:
+                    found = MatcherCachedEnforcer._compiled[expr] = casbin.Enforcer._get_expression(expr, functions)
+                return found
+
+        return MatcherCachedEnforcer
+
+
+# -- regorus (OPA) --------------------------------------------------------------------------
+
+class RegorusPeer:
+    """The Rego policy `REGO_POLICY` in regorus through `opa_eval` (in process). The mandates are
+    the `data` document, parsed once; each question is one JSON input (encoded outside the timed
+    call, as a caller that builds its input once would) and one `evaluate_parsed`."""
+
+    def __init__(self, state: Any, mandates: dict[str, dict[str, Any]], workdir: str | None = None):
+        import os
+        import tempfile
+
+        import opa_eval
+
+        data = {"mandates": {mid: {"conflicts": dict.fromkeys(m["conflicts"], True),
+                                   "alternatives": [_rego_alternative(a) for a in m["alternatives"]]}
+                             for mid, m in mandates.items()}}
+        fd, self.policy_path = tempfile.mkstemp(suffix=".rego", dir=workdir)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(REGO_POLICY)
+        self.engine = opa_eval.OpaEval(self.policy_path, json.dumps(data), query="data.delegaties.allow")
+        os.unlink(self.policy_path)
+
+    def request(self, state: Any, q: dict[str, Any]) -> str:
+        given: dict[str, Any] = {"mandate": mandate_id(q)}
+        if q.get("amount") is not None:
+            given["amount"] = cents(q["amount"])
+        if q.get("budget_key") is not None:
+            given["key"] = dict.fromkeys(key_probe(q["budget_key"]), True)
+        if q.get("unit") is not None:
+            given["unit"] = dict.fromkeys(unit_path(state, q["unit"]), True)
+        for name, field in (("doc", "document_type"), ("issuer", "issuer"), ("matter", "matter")):
+            if q.get(field) is not None:
+                given[name] = q[field]
+        return json.dumps(given)
+
+    def evaluate(self, request: str) -> bool:
+        return _rego_allowed(self.engine.evaluate_parsed(request))
+
+
+def _rego_alternative(a: dict[str, Any]) -> dict[str, Any]:
+    def as_set(items: list[str] | None) -> dict[str, bool] | None:
+        return None if items is None else dict.fromkeys(items, True)
+
+    keys = None if a["keys"] is None else [k[:-1] if k.endswith("*") else "=" + k for k in a["keys"]]
+    return {"max": a["max"], "keys": as_set(keys), "units": as_set(a["units"]), "docs": as_set(a["docs"]),
+            "issuers": as_set(a["issuers"]), "excl": dict.fromkeys(a["excl"], True)}
+
+
+def _rego_allowed(result: Any) -> bool:
+    """`evaluate_parsed` gives the query's value; accept a bare bool or OPA's result envelope."""
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, dict) and "result" in result:
+        return _rego_allowed(result["result"])
+    if isinstance(result, list) and len(result) == 1:
+        first = result[0]
+        if isinstance(first, dict) and "expressions" in first:
+            return _rego_allowed(first["expressions"][0]["value"])
+        return _rego_allowed(first)
+    raise TypeError(f"unexpected regorus result {result!r}")
+
+
 # -- the comparison -------------------------------------------------------------------------
+
+PEERS = {"casbin": "casbin", "cedarpy": "cedarpy", "regorus": "opa_eval"}
+
 
 def available() -> dict[str, bool]:
     found = {}
-    for name in ("casbin", "cedarpy"):
+    for name, module in PEERS.items():
         try:
-            __import__(name)
+            __import__(module)
             found[name] = True
         except ImportError:
             found[name] = False
     return found
+
+
+def _casbin_answers(peer: CasbinPeer, state: Any, questions: list[dict[str, Any]]) -> list[bool]:
+    answers = []
+    for q in questions:
+        peer.load(mandate_id(q))
+        answers.append(peer.enforce(peer.request(state, q)))
+    return answers
 
 
 def agreement(reg: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -290,21 +470,21 @@ def agreement(reg: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
     peers: dict[str, list[bool]] = {}
     have = available()
     if have["casbin"]:
-        casbin = CasbinPeer(state, mandates)
-        answers = []
-        for q in questions:
-            casbin.load(mandate_id(q))
-            answers.append(casbin.enforce(casbin.request(state, q)))
-        peers["pycasbin"] = answers
+        peers["pycasbin"] = _casbin_answers(CasbinPeer(state, mandates), state, questions)
+        peers["pycasbin_cached"] = _casbin_answers(CachedCasbinPeer(state, mandates), state, questions)
     if have["cedarpy"]:
         cedar = CedarPeer(state, mandates)
         requests = [cedar.request(state, q) for q in questions]
         peers["cedarpy"] = [a for i in range(0, len(requests), BATCH) for a in cedar.batch(requests[i:i + BATCH])]
+    if have["regorus"]:
+        rego = RegorusPeer(state, mandates)
+        peers["regorus"] = [rego.evaluate(rego.request(state, q)) for q in questions]
     agree = [all(p[i] == ours[i] for p in peers.values()) for i in range(len(questions))]
     return {"ours": ours, "peers": peers, "agree": agree, "mandates": mandates}
 
 
 def run(db: str, questions: list[dict[str, Any]], rounds: int = 3) -> dict[str, Any]:
+    """Every peer on the same questions, interleaved per batch of 1000, best of `rounds`."""
     from registry import Registry
 
     reg = Registry.open(db)
@@ -313,62 +493,77 @@ def run(db: str, questions: list[dict[str, Any]], rounds: int = 3) -> dict[str, 
     mandates = flatten(reg, questions)
     flatten_s = time.perf_counter() - started
     casbin = CasbinPeer(state, mandates)
+    cached = CachedCasbinPeer(state, mandates)
     cedar = CedarPeer(state, mandates)
+    rego = RegorusPeer(state, mandates)
     c_requests = [casbin.request(state, q) for q in questions]
     c_subjects = [r[0] for r in c_requests]
     d_requests = [cedar.request(state, q) for q in questions]
+    r_requests = [rego.request(state, q) for q in questions]
     typed = [to_question(reg, q, state) for q in questions]
     scopes = [(q["actor"], q["power"], q["on"], scope_of(q)) for q in questions]
     n = len(questions)
-
-    ours_single: list[bool] = []
-    ours_batch: list[bool] = []
-    casbin_answers: list[bool] = []
-    cedar_answers: list[bool] = []
-    best = {"ours_check": float("inf"), "ours_check_many": float("inf"), "pycasbin": float("inf"),
-            "cedarpy_batch": float("inf")}
+    names = ("ours_check", "ours_check_many", "pycasbin", "pycasbin_cached", "cedarpy_batch", "regorus")
+    best = dict.fromkeys(names, float("inf"))
+    answers: dict[str, list[bool]] = {}
     perf = time.perf_counter
     for _ in range(rounds):
-        spent = dict.fromkeys(best, 0.0)
-        ours_single, ours_batch, casbin_answers, cedar_answers = [], [], [], []
+        spent = dict.fromkeys(names, 0.0)
+        answers = {name: [] for name in names}
         # Interleaved by batch, so that a noisy neighbour slows everyone alike.
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
+            got = answers["ours_check"]
             t = perf()
             for actor, power, on, scope in scopes[start:stop]:
-                ours_single.append(reg.check(actor, power, on, **scope).allowed)
+                got.append(reg.check(actor, power, on, **scope).allowed)
             spent["ours_check"] += perf() - t
             t = perf()
-            ours_batch += [a.allowed for a in reg.check_many(typed[start:stop])]
+            answers["ours_check_many"] += [a.allowed for a in reg.check_many(typed[start:stop])]
             spent["ours_check_many"] += perf() - t
-            for i in range(start, stop):
-                casbin.load(c_subjects[i])
-                t = perf()
-                ok = casbin.enforcer.enforce(*c_requests[i])
-                spent["pycasbin"] += perf() - t
-                casbin_answers.append(bool(ok))
+            for name, peer in (("pycasbin", casbin), ("pycasbin_cached", cached)):
+                enforce, got = peer.enforcer.enforce, answers[name]
+                for i in range(start, stop):
+                    peer.load(c_subjects[i])  # the subject's policy lines (a filtered load): not timed
+                    t = perf()
+                    ok = enforce(*c_requests[i])
+                    spent[name] += perf() - t
+                    got.append(bool(ok))
             t = perf()
-            cedar_answers += cedar.batch(d_requests[start:stop])
+            answers["cedarpy_batch"] += cedar.batch(d_requests[start:stop])
             spent["cedarpy_batch"] += perf() - t
+            evaluate, got = rego.engine.evaluate_parsed, answers["regorus"]
+            t = perf()
+            raw = [evaluate(x) for x in r_requests[start:stop]]
+            spent["regorus"] += perf() - t
+            got += [_rego_allowed(x) for x in raw]
         for name, seconds in spent.items():
             best[name] = min(best[name], seconds / n * 1e6)
-    agree = [ours_single[i] == casbin_answers[i] == cedar_answers[i] == ours_batch[i] for i in range(n)]
-    disagreements = [{"question": questions[i], "ours": ours_single[i], "pycasbin": casbin_answers[i],
-                      "cedarpy": cedar_answers[i], "mandate": mandates[mandate_id(questions[i])]}
-                     for i in range(n) if not agree[i]][:5]
+    ours = answers["ours_check"]
+    peer_names = [x for x in names if x != "ours_check"]
+    wrong = {name: sum(answers[name][i] != ours[i] for i in range(n)) for name in peer_names}
+    agree = [all(answers[name][i] == ours[i] for name in peer_names) for i in range(n)]
+    disagreements = [{"question": questions[i], "ours": ours[i], **{name: answers[name][i] for name in peer_names},
+                      "mandate": mandates[mandate_id(questions[i])]} for i in range(n) if not agree[i]][:5]
     lines = [len(v) for v in casbin.lines.values()]
+    us = best["ours_check"]
     return {
-        "ratio_vs_pycasbin": round(best["pycasbin"] / best["ours_check"], 2),
+        "ratio_vs_pycasbin": round(best["pycasbin"] / us, 2),
+        "ratio_vs_pycasbin_cached": round(best["pycasbin_cached"] / us, 2),
+        "ratio_vs_regorus": round(best["regorus"] / us, 2),
         "ratio_vs_cedarpy_batch": round(best["cedarpy_batch"] / best["ours_check_many"], 2),
         "agreement_with_peers": round(sum(agree) / n, 6),
+        "disagreement_count": {**wrong, "any": n - sum(agree)},
         "us_per_check": {k: round(v, 2) for k, v in best.items()},
         "questions": n,
-        "allowed_share": round(sum(ours_single) / n, 3),
+        "allowed_share": round(sum(ours) / n, 3),
         "mandates": len(mandates),
         "casbin_lines_per_subject_max": max(lines, default=0),
         "casbin_lines_total": sum(lines),
         "cedar_policies": cedar.alternatives + 1,
-        "flatten_s": round(flatten_s, 2),
+        "flatten_s": round(flatten_s, 3),
+        "flatten_us_per_mandate": round(flatten_s / max(1, len(mandates)) * 1e6, 1),
+        "flatten_over_our_check": round(flatten_s / max(1, len(mandates)) * 1e6 / us, 2),
         "rounds": rounds,
         "disagreements": disagreements,
     }
