@@ -111,12 +111,13 @@ def in_process_p50_us(db: Path, questions: list[dict[str, Any]], n: int) -> floa
 
 
 def example_register(work: Path) -> tuple[Path, list[dict[str, Any]]]:
-    from cli.demo import SCENARIOS
     from registry import Registry
 
     db = work / "voorbeeldegem.db"
     Registry.import_files(db, REPO / "examples" / "voorbeeldegem.yaml")[0].close()
-    return db, [q for _nl, _en, q in SCENARIOS]
+    # The demo's stories are data next to the example register.
+    stories = json.loads((REPO / "examples" / "voorbeeldegem-demo.json").read_text(encoding="utf-8"))["scenarios"]
+    return db, [story["question"] for story in stories]
 
 
 def copy_of(db: Path, work: Path) -> Path:
