@@ -181,7 +181,8 @@ def diff_text(d: dict[str, Any], lang: str) -> str:
             if kind != "changed":
                 p = c["after"] if kind == "gained" else c["before"]
                 lines.append(f"      {_label(ASPECTS, 'limits', lang)}: {_limits(p['limits'], lang)}")
-                lines.append(f"      {tr('via')(lang)}: {_aspect('chains', p['chains'], lang)}")
+                via = tr("via")(lang)  # outside the f-string: Babel reads calls inside one only on 3.12+
+                lines.append(f"      {via}: {_aspect('chains', p['chains'], lang)}")
                 if p["conditions"]:
                     lines.append(f"      {_label(ASPECTS, 'conditions', lang)}: {_aspect('conditions', p['conditions'], lang)}")
                 continue
@@ -208,7 +209,8 @@ def diff_text(d: dict[str, Any], lang: str) -> str:
         if prev:
             line += tr("; previously from {since}", since=Day(prev["effective_from"]))(lang)
         lines.append("  " + line)
-    lines += ["", f"{tr('Findings')(lang)} ({len(d['findings'])})"]
+    findings = tr("Findings")(lang)
+    lines += ["", f"{findings} ({len(d['findings'])})"]
     for f in d["findings"]:
         where = f"{f['file']}: {f['path']}" if f["path"] else f["file"]
         lines.append(f"  {where}: {_label(SEVERITIES, f['severity'], lang)} {f['code']}: {f['text']}")

@@ -102,3 +102,20 @@ def test_a_text_translates_its_parameters_in_the_same_language() -> None:
     outer = Text("{value}", {"value": inner})
     assert outer("nl") == inner("nl") and outer("en") == inner("en")
     assert texts.EMPTY("nl") == texts.EMPTY("en") == ""
+
+
+def test_no_message_is_written_inside_an_f_string() -> None:
+    """Babel finds tr("...") inside an f-string only on Python 3.12+ (PEP 701 tokens): such a
+    message would be in the catalog on one Python and missing on another."""
+    import ast
+
+    inside = []
+    for path in sorted((catalogs.REPO).glob("*/**/*.py")):
+        if path.parts[len(catalogs.REPO.parts)] not in ("delegations", "registry", "cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for call in ast.walk(node):
+                    if isinstance(call, ast.Call) and getattr(call.func, "id", None) in ("tr", "N_", "_"):
+                        inside.append(f"{path.relative_to(catalogs.REPO)}:{call.lineno}")
+    assert inside == []
