@@ -71,14 +71,6 @@ CHECKPOINT_FORMAT = "delegaties-checkpoint/1"
 class AttestationError(CodedError):
     """An attestation that must not be trusted; `code` is stable, the messages are for people."""
 
-    @property
-    def message_nl(self) -> str:
-        return self.message("nl")
-
-    @property
-    def message_en(self) -> str:
-        return self.message("en")
-
 
 # --- encoding helpers ---------------------------------------------------------------------------
 

@@ -166,20 +166,16 @@ def localise(value: object, lang: str) -> object:
     return value
 
 
+def format_number(value: Decimal | int, pattern: str, lang: str = "nl") -> str:
+    """A number in the language's convention by a Babel pattern: '#,##0.00' gives '8.500,00' (nl-BE)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALE.get(lang, "nl_BE"), decimal_quantization=False)
+
+
 def nl_amount(value: object) -> str:
     """1234.5 -> '1.234,50' (nl-BE number format, Babel)."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(Decimal(str(value)).quantize(Decimal("0.01")), format="#,##0.00", locale="nl_BE",
-                          decimal_quantization=False)
-
-
-def en_amount(value: object) -> str:
-    """1234.5 -> '1,234.50'."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(Decimal(str(value)).quantize(Decimal("0.01")), format="#,##0.00", locale="en",
-                          decimal_quantization=False)
+    return format_number(Decimal(str(value)).quantize(Decimal("0.01")), "#,##0.00", "nl")
 
 
 def long_date(day: date, lang: str = "nl") -> str:
@@ -207,6 +203,14 @@ class CodedError(ValueError):
 
     def message(self, lang: str = "nl") -> str:
         return self.text(lang)
+
+    @property
+    def message_nl(self) -> str:
+        return self.message("nl")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
 
     def __reduce__(self) -> tuple:
         return (type(self), (self.code, self.text))

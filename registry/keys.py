@@ -42,14 +42,6 @@ _AAD = b"delegaties-key/1"
 class KeyStoreError(CodedError):
     """A key that cannot be used; `code` is stable, `str()` is the Dutch text."""
 
-    @property
-    def message_nl(self) -> str:
-        return self.message("nl")
-
-    @property
-    def message_en(self) -> str:
-        return self.message("en")
-
 
 def _not_regular(path: Path) -> KeyStoreError:
     return KeyStoreError("NOT_A_FILE", tr("Key file {path} is not a regular file (a symbolic link, FIFO or device); it is not read.", path=path))

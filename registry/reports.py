@@ -22,7 +22,7 @@ from delegations import periods as pd
 from delegations.catalogue import power_covers
 from delegations.identifiers import printable
 from delegations.state import RegisterState
-from delegations.texts import BABEL_LOCALE, N_, Day, Given, Text, gettext, tr
+from delegations.texts import N_, Day, Given, Text, format_number, gettext, tr
 
 FORMAT = "delegaties-rapport/1"
 LABELS = {
@@ -47,22 +47,16 @@ def money(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01")))
 
 
-def _number(value: Decimal | int, pattern: str, lang: str) -> str:
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, format=pattern, locale=BABEL_LOCALE.get(lang, "nl_BE"), decimal_quantization=False)
-
-
 def fmt_amount(value: str | Decimal | None, lang: str) -> str:
     """'8.500,00 EUR' (nl-BE), '8,500.00 EUR' (en)."""
     if value is None:
         return "-"
-    return f"{_number(Decimal(str(value)).quantize(Decimal('0.01')), '#,##0.00', lang)} EUR"
+    return f"{format_number(Decimal(str(value)).quantize(Decimal('0.01')), '#,##0.00', lang)} EUR"
 
 
 def fmt_int(value: int, lang: str) -> str:
     """'1.234' (nl-BE), '1,234' (en)."""
-    return _number(value, "#,##0", lang)
+    return format_number(value, "#,##0", lang)
 
 
 def fmt_pct(value: str | None, lang: str) -> str:
@@ -70,7 +64,7 @@ def fmt_pct(value: str | None, lang: str) -> str:
     if value is None:
         return "-"
     digits = len(value.partition(".")[2])
-    return tr("{value}%", value=_number(Decimal(value), "0." + "0" * digits if digits else "0", lang))(lang)
+    return tr("{value}%", value=format_number(Decimal(value), "0." + "0" * digits if digits else "0", lang))(lang)
 
 
 def label(value: str | None, lang: str) -> str:
