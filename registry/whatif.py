@@ -24,14 +24,14 @@ from attrs import field, frozen
 
 from delegations import model as m
 from delegations.answer import Answer, Question
-from delegations.catalogue import power_covers
 from delegations.converter import unstructure
+from delegations.search import who_candidates
 from delegations.state import KINDS as ENTITY_KINDS
 from delegations.state import RegisterState
 from delegations.texts import tr
 
 from .errors import InputError
-from .impact import Impact, impact, legal_substitutes
+from .impact import Impact, impact
 
 if TYPE_CHECKING:
     from delegations.validate import ValidationFinding
@@ -246,21 +246,10 @@ def questions(before: RegisterState, after: RegisterState, where: Impact | None 
 
 
 def candidates(state: RegisterState, power: str) -> set[str]:
-    """Every person a chain for `power` can end at: a superset of those `check` may allow (the
-    receivers of a grant or holding of the power, the holders of those positions or of positions
-    of that organ kind, and their substitutes)."""
-    principals = {g.to for g, _d in state.grants.values() if any(power_covers(x, power) for x in g.powers)}
-    for holder, entries in state.catalogue.holdings.items():
-        if any(power_covers(x, power) for _r, h in entries for x in h.powers):
-            principals.add(holder)
-    positions = {p for p in principals if p in state.positions}
-    positions |= {p.id for p in state.positions.values() if p.kind in principals}
-    positions |= {s for p in list(positions) for s in state.positions[p].substitutes}
-    by_law = legal_substitutes(state)
-    positions |= {s for p in list(positions) for s in by_law.get(p, ())}
-    persons = {p for p in principals if p in state.persons}
-    persons |= {a.person for p in positions for a in state.appointments_by_position.get(p, ()) if a.person in state.persons}
-    return persons
+    """Every person a chain for `power` can end at: the persons `who` asks about (receivers and
+    holders of the power, the holders of those positions, of the offices held with them ex officio,
+    their substitutes and those who replace them by law), a superset of those `check` may allow."""
+    return {p for p in who_candidates(state, power) if p in state.persons}
 
 
 def breakpoints(*states: RegisterState) -> list[date]:
