@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from delegations.answer import Question
+from delegations.answer import Answer, Question
 from delegations.converter import FormatProblem, parse_amount, parse_date
+from delegations.evaluate import Usage
+from delegations.evaluate import check as evaluate
 from delegations.identifiers import identifier_problem, normalize, printable
 from delegations.state import RegisterState
 from delegations.texts import EMPTY, Text, tr
@@ -21,6 +23,18 @@ from .errors import InputError, NotFoundError
 MAX_REFERENCE = 200
 # A use may be recorded for today in any time zone of the administration, not for a later day.
 FUTURE_SKEW = timedelta(days=1)
+
+
+def answer(state: RegisterState, q: Question, usage: Usage, register: dict[str, Any]) -> Answer:
+    """The answer, with a refusal's reasons worked out now. They may ask `usage` for the amounts
+    used, which reads the register's connection: once the answer has left the registry, that
+    connection may belong to another thread (the service's pool), sit inside another writer's
+    transaction, or see uses recorded after the answer's `seq`. So no answer leaves with a
+    question still to put to the database, and its reasons come from the state it was decided on."""
+    found = evaluate(state, q, usage=usage, register=register)
+    if not found.allowed:
+        found.reasons  # noqa: B018 - computed and kept on the answer
+    return found
 
 
 def suggest(value: str, known: Iterable[str]) -> Text:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from delegations import model as m
 from delegations.answer import Answer, Question
 from delegations.converter import structure, unstructure
-from delegations.evaluate import check as evaluate
 from delegations.search import who_candidates
 from delegations.signature import SignatureAnswer, pair
 from delegations.state import MODEL, RegisterState, entity_key
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 
 from . import projections, questions, schema
 from .errors import InputError, IntegrityError, NotFoundError, RegistryError, from_sqlite, restore
+from .questions import answer
 from .store import (
     DEFAULT_WAIT,
     FILE_MODE,
@@ -251,7 +251,7 @@ class Registry:
         def usage(grant: str, year: int) -> Decimal:
             return projections.used_amount(conn, grant, year, exclude=exclude, until_seq=seq)
 
-        return evaluate(state, q, usage=usage, register={"seq": seq, "head": self.store.hash_at(seq)})
+        return answer(state, q, usage, {"seq": seq, "head": self.store.hash_at(seq)})
 
     # -- files ----------------------------------------------------------------------------------
     def _prepare(self, paths: Iterable[str | Path], today: date | None) -> tuple[list[tuple[str, m.RegisterFile]], list[ValidationFinding]]:
@@ -363,12 +363,12 @@ class Registry:
     def ask(self, q: Question, *, state: RegisterState | None = None, moment: str | None = None) -> Answer:
         if moment is not None:
             seq, head = self.head_at(moment)
-            return evaluate(state or self.state(moment), q, usage=self._usage(moment), register={"seq": seq, "head": head})
+            return answer(state or self.state(moment), q, self._usage(moment), {"seq": seq, "head": head})
         return self._evaluate(q, self._snapshot(), state)
 
     def _evaluate(self, q: Question, snap: tuple, state: RegisterState | None = None) -> Answer:
         _, current, seq, head, used = snap
-        return evaluate(state or current, q, usage=self._usage(None, used), register={"seq": seq, "head": head})
+        return answer(state or current, q, self._usage(None, used), {"seq": seq, "head": head})
 
     @guarded
     def check_many(self, questions: Iterable[Question]) -> list[Answer]:
@@ -376,7 +376,7 @@ class Registry:
         _, state, seq, head, used = self._snapshot()
         usage = self._usage(None, used)
         register = {"seq": seq, "head": head}
-        return [evaluate(state, q, usage=usage, register=register) for q in questions]
+        return [answer(state, q, usage, register) for q in questions]
 
     def _usage(self, moment: str | None, cache: dict | None = None):
         conn = self.store.conn

@@ -17,13 +17,12 @@ from typing import Any
 from attrs import frozen
 
 from delegations.answer import Answer, Question, money
-from delegations.evaluate import check as evaluate
 from delegations.texts import Text, tr
 
 from . import attest as attestations
 from . import projections
 from .errors import ConflictError
-from .questions import identifier, not_in_future
+from .questions import answer, identifier, not_in_future
 
 
 @frozen
@@ -75,7 +74,7 @@ def exercise(reg: Any, q: Question, reference: str, *, attest: bool = False, exp
             # The use itself must not count against its own re-check.
             return projections.used_amount(conn, grant, year, exclude=reference)
 
-        fresh = evaluate(reg.state(), q, usage=usage, register={"seq": tx.seq, "head": tx.prev})
+        fresh = answer(reg.state(), q, usage, {"seq": tx.seq, "head": tx.prev})
         if row is not None:
             return _replay(reg, tx, q, reference, row, fresh, signer, issuer, exp)
         jti = attestations.new_jti() if attest else None
