@@ -35,6 +35,8 @@ FORMATS = ("html", "md", "json", "csv")
 
 def has_table(conn: sqlite3.Connection) -> bool:
     """Registers created before this module existed have no table yet: then nothing was done."""
+    if getattr(conn, "engine", "sqlite") != "sqlite":
+        return True  # PostgreSQL: the versioned schema has every table
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone() is not None
 
 

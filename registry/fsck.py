@@ -34,7 +34,9 @@ def fsck(store: Store, points: tuple[tuple[int, str, str], ...] = ()) -> list[Te
 def _fsck(store: Store, points: tuple[tuple[int, str, str], ...]) -> list[Text]:
     problems: list[Text] = []
     try:
-        rows = store.conn.execute("SELECT seq, recorded_at, kind, payload, prev, hash FROM events ORDER BY rowid").fetchall()
+        # SQLite: in the order the rows were written (a row moved or renumbered shows); PostgreSQL has no rowid.
+        order = "rowid" if store.engine == "sqlite" else "seq"
+        rows = store.conn.execute(f"SELECT seq, recorded_at, kind, payload, prev, hash FROM events ORDER BY {order}").fetchall()  # noqa: S608
     except sqlite3.DatabaseError as exc:
         return [tr("the event log is not readable: {exc}", exc=exc)]
     events = _chain(rows, problems)
@@ -99,14 +101,16 @@ def _projections(store: Store, events: list[Event]) -> list[Text]:
     for table, order in projections.TABLES.items():
         rebuilt_cur = mem.conn.execute(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - fixed names
         rebuilt = rebuilt_cur.fetchall()
+        # The same columns in the same order (PostgreSQL's tables also carry the administration).
+        columns = ", ".join(f'"{d[0]}"' for d in rebuilt_cur.description)
         try:
-            stored = store.conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
+            stored = [tuple(r) for r in store.conn.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()]  # noqa: S608
         except sqlite3.DatabaseError as exc:
             # A register older than a projection has no table for it; that is only wrong if some event needs it.
             if "no such table" not in str(exc) or rebuilt:
                 return [tr("table {table} is not readable: {exc}", table=table, exc=exc)]
             continue
-        if stored != rebuilt:
+        if Counter(stored) != Counter(rebuilt):  # as multisets: PostgreSQL sorts text by its collation
             columns = [d[0] for d in rebuilt_cur.description]
             last = events[-1].seq if events else 0
             return [_difference(table, stored, rebuilt, _seq_finder(table, columns, mem.conn, events), last)]
@@ -165,6 +169,10 @@ def _difference(table: str, stored: list[tuple], rebuilt: list[tuple], seq_of, l
 def _schema(store: Store) -> list[Text]:
     """Every table, index and trigger as the schema defines it: the append-only triggers are the
     first thing a tamperer drops or replaces with a no-op, and an extra trigger can rewrite rows."""
+    if store.engine != "sqlite":
+        from .pg import schema_problems
+
+        return schema_problems(store.conn)
     stored, expected = definitions(store.conn), expected_definitions()
     problems = []
     for (kind, name), sql in sorted(expected.items()):

@@ -1,7 +1,8 @@
 """Projections: how each event kind changes the read tables, every one of them here.
 
 The same handlers run when an event is appended and when `fsck` replays the whole log into an
-in-memory database, so the comparison is exact by construction. Event kinds without a handler
+in-memory database, so the comparison is exact by construction. The SQL runs unchanged on
+SQLite and PostgreSQL (upserts as INSERT ... ON CONFLICT, which both know). Event kinds without a handler
 (`checkpoint.issued`) live in the log only.
 """
 
@@ -23,13 +24,14 @@ TABLES: dict[str, str] = {"meta": "key", "entities": "kind, key", "uses": "refer
 
 
 def _administration(conn: sqlite3.Connection, event: Event) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('administration', ?)", (canonical(event.data),))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('administration', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (canonical(event.data),))
 
 
 def _entity(conn: sqlite3.Connection, event: Event) -> None:
     d = event.data
     body = canonical(d["data"])
-    conn.execute("INSERT OR REPLACE INTO entities (kind, key, data, sha256, seq) VALUES (?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO entities (kind, key, data, sha256, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) "
+                 "DO UPDATE SET data = excluded.data, sha256 = excluded.sha256, seq = excluded.seq",
                  (d["kind"], d["key"], body, sha256(body), event.seq))
     if d["kind"] == "decision":
         index_grants(conn, d["key"], d["data"])
@@ -38,7 +40,8 @@ def _entity(conn: sqlite3.Connection, event: Event) -> None:
 def index_grants(conn: sqlite3.Connection, decision: str, data: dict) -> None:
     """grant -> decision and recipient, so one question reads only the decisions on its chains."""
     conn.execute("DELETE FROM grant_index WHERE decision = ?", (decision,))
-    conn.executemany("INSERT OR REPLACE INTO grant_index (\"grant\", decision, recipient) VALUES (?, ?, ?)",
+    conn.executemany("INSERT INTO grant_index (\"grant\", decision, recipient) VALUES (?, ?, ?) ON CONFLICT (\"grant\") "
+                     "DO UPDATE SET decision = excluded.decision, recipient = excluded.recipient",
                      [(g["id"], decision, g["to"]) for g in data.get("grants", ())])
 
 
@@ -68,7 +71,7 @@ def active_key(conn: sqlite3.Connection, kind: str, d: dict[str, Any]) -> None:
     """Which key signs: the one added or activated last, until it is retired; then none (an
     older key is never re-activated behind the operator's back)."""
     if kind in ("key.added", "key.activated"):
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('active_kid', ?)", (d["kid"],))
+        conn.execute("INSERT INTO meta (key, value) VALUES ('active_kid', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (d["kid"],))
     elif kind == "key.retired":
         conn.execute("DELETE FROM meta WHERE key = 'active_kid' AND value = ?", (d["kid"],))
 
@@ -100,8 +103,9 @@ def _attestation(conn: sqlite3.Connection, event: Event) -> None:
 
 def _duty_done(conn: sqlite3.Connection, event: Event) -> None:
     d = event.data
-    conn.execute('INSERT OR REPLACE INTO duties_done ("grant", period, "to", every, "on", reference, seq) '
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (d["grant"], d["period"], d["to"], d["every"], d["on"], d["reference"],
+    conn.execute('INSERT INTO duties_done ("grant", period, "to", every, "on", reference, seq) '
+                 'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("grant", period, "to") DO UPDATE SET every = excluded.every, '
+                 '"on" = excluded."on", reference = excluded.reference, seq = excluded.seq', (d["grant"], d["period"], d["to"], d["every"], d["on"], d["reference"],
                                                   event.seq))
 
 

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .uses import Exercise
 
 from . import projections, questions, schema
-from .errors import InputError, IntegrityError, NotFoundError, RegistryError, from_sqlite, restore
+from .errors import InputError, IntegrityError, NotFoundError, RegistryError, UnavailableError, from_sqlite, restore
+from .pg import PgTarget, is_url, parse_url
 from .questions import answer
 from .store import (
     DEFAULT_WAIT,
@@ -49,8 +50,18 @@ DEFAULT_DB = "delegaties.db"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def default_path() -> Path:
-    return Path(os.environ.get("DELEGATIES_DB") or DEFAULT_DB)
+def default_path() -> Path | str:
+    value = os.environ.get("DELEGATIES_DB") or DEFAULT_DB
+    return value if is_url(value) else Path(value)
+
+
+def location(path: str | Path | None) -> Path | PgTarget:
+    """Where a register is: a file, or a PostgreSQL URL (contract section 9)."""
+    if path is None:
+        path = default_path()
+    if isinstance(path, PgTarget):
+        return path
+    return parse_url(path) if is_url(path) else Path(path)
 
 
 def parse_moment(value: str | date | datetime | None) -> str | None:
@@ -96,7 +107,10 @@ class Registry:
         if self._keys is None:
             from .keys import KEYS_ENV, Keys
 
-            directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
+            if isinstance(self.path, PgTarget):  # the service host's own directory, one per administration
+                directory = Path(os.environ.get(KEYS_ENV) or "keys") / str(self.path.administration)
+            else:
+                directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
             self._keys = Keys(self.store, Path(directory))
         return self._keys
 
@@ -105,7 +119,9 @@ class Registry:
     def init(cls, path: str | Path | None = None, *, mode: int = FILE_MODE, wait: float = DEFAULT_WAIT) -> Registry:
         """Create an empty register, readable and writable by its owner only (`mode` 0o640 adds
         read access for the group); the -wal and -shm files get the same mode."""
-        path = Path(path) if path is not None else default_path()
+        path = location(path)
+        if isinstance(path, PgTarget):
+            return cls._open_pg(path, create=True, readonly=False, wait=wait, new=True)
         if os.path.lexists(path):
             if not path.is_file() or path.is_symlink():
                 raise InputError(tr("{path}: that is not a regular file; choose another path", path=path), parameter="db")
@@ -121,7 +137,9 @@ class Registry:
              readonly: bool = False, wait: float = DEFAULT_WAIT) -> Registry:
         """Open a register; `lazy` reads only what each question touches (one-shot commands);
         `readonly` never writes (works without write permission and on a read-only file system)."""
-        path = Path(path) if path is not None else default_path()
+        path = location(path)
+        if isinstance(path, PgTarget):
+            return cls._open_pg(path, create=create, readonly=readonly, wait=wait)
         if not path.exists():
             if not create:
                 raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=path), parameter="db")
@@ -142,12 +160,41 @@ class Registry:
         return cls(path, Store(conn, path, readonly=readonly, immutable=immutable, wait=wait), lazy)
 
     @classmethod
+    def _open_pg(cls, target: PgTarget, *, create: bool, readonly: bool, wait: float, new: bool = False) -> Registry:
+        from . import pg
+
+        if target.administration is None:
+            raise InputError(tr("a PostgreSQL URL names its administration: {url}?administration=ID", url=target), parameter="db")
+        conn = pg.connect(target, wait)
+        try:
+            found = pg.schema_version(conn.raw)
+            if found != pg.SCHEMA_VERSION:
+                raise IntegrityError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION))
+            if conn.execute("SELECT 1 FROM access WHERE administration = ? AND role = current_user",
+                            (target.administration,)).fetchone() is None:
+                raise UnavailableError(tr("{path}: this login has no access to administration '{administration}'; the schema's owner gives it with 'delegaties access --db URL --role ROLE --administration ID'", path=target, administration=target.administration), code="PERMISSION_DENIED")
+            exists = conn.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
+            if exists and new:
+                raise InputError(tr("{path}: a register exists already for administration '{administration}'", path=target, administration=target.administration), parameter="db")
+            if not exists:
+                if not create:
+                    raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=target), parameter="db")
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
+                             (schema.SCHEMA_VERSION,))
+            if readonly:
+                conn.raw.execute("SET default_transaction_read_only = on")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(target, pg.PgStore(conn, target, readonly=readonly, wait=wait), lazy=False)  # type: ignore[arg-type]
+
+    @classmethod
     def import_files(cls, path: str | Path | None, *files: str | Path, wait: float = DEFAULT_WAIT,
                      assertions: str | Path | None = None) -> tuple[Registry, ImportResult]:
         """`import`: load files into the register at `path`, creating it if needed. A failed
         first import leaves no (empty) register file behind."""
-        path = Path(path) if path is not None else default_path()
-        new = not path.exists()
+        path = location(path)
+        new = not isinstance(path, PgTarget) and not path.exists()
         reg = cls.open(path, create=True, wait=wait)
         try:
             return reg, reg.load(*files, assertions=assertions)

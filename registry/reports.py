@@ -121,6 +121,9 @@ class _DecimalSum:
 
 def _summed(conn: sqlite3.Connection, sql: str, column: str, args: tuple) -> list[tuple]:
     """Run `sql` with {sum} as the exact sum of `column`; rows end with a Decimal."""
+    if getattr(conn, "engine", "sqlite") == "postgresql":  # numeric: exact at any size
+        rows = conn.execute(sql.format(sum=f"SUM(CAST({column} AS numeric))"), args).fetchall()
+        return [(*r[:-1], Decimal(r[-1] or 0)) for r in rows]
     try:
         rows = conn.execute(sql.format(sum="SUM(" + _CENTS.format(a=column) + ")"), args).fetchall()
         return [(*r[:-1], Decimal(r[-1] or 0).scaleb(-2)) for r in rows]
@@ -159,7 +162,10 @@ class Figures:
             for g in json.loads(grants or "[]"):
                 if 1 <= month <= 12:
                     self.months[g][month - 1] += n
+        pg = getattr(conn, "engine", "sqlite") == "postgresql"
         self.refusals: dict[str, int] = dict(conn.execute(
+            "SELECT j.value, count(*) FROM refusals r, jsonb_array_elements_text(CAST(r.grants AS jsonb)) j(value) "
+            "WHERE r.year = ? GROUP BY j.value" if pg else
             "SELECT j.value, count(*) FROM refusals r, json_each(r.grants) j WHERE r.year = ? AND json_valid(r.grants) "
             "GROUP BY j.value", (year,)).fetchall())
         self.total_refusals = conn.execute("SELECT count(*) FROM refusals WHERE year = ?", (year,)).fetchone()[0]
@@ -167,9 +173,13 @@ class Figures:
         counts = conn.execute(
             "WITH a AS MATERIALIZED (SELECT payload FROM events WHERE kind = 'attestation.issued' "
             "AND recorded_at >= ? AND recorded_at < ?) "
-            "SELECT NULL, count(*) FROM a UNION ALL "
-            "SELECT j.value, count(*) FROM a, json_each(a.payload, '$.grants') j "
-            "WHERE json_type(a.payload, '$.grants') = 'array' GROUP BY j.value", (f"{year:04d}", f"{year + 1:04d}")).fetchall()
+            "SELECT NULL, count(*) FROM a UNION ALL " + (
+                "SELECT j.value, count(*) FROM a, jsonb_array_elements_text(CASE WHEN jsonb_typeof(CAST(a.payload AS "
+                "jsonb) -> 'grants') = 'array' THEN CAST(a.payload AS jsonb) -> 'grants' ELSE '[]' END) j(value) "
+                "GROUP BY j.value" if pg else
+                "SELECT j.value, count(*) FROM a, json_each(a.payload, '$.grants') j "
+                "WHERE json_type(a.payload, '$.grants') = 'array' GROUP BY j.value"),
+            (f"{year:04d}", f"{year + 1:04d}")).fetchall()
         self.total_attestations = counts[0][1]
         self.attestations: dict[str, int] = dict(counts[1:])
 
@@ -190,7 +200,10 @@ def amended(conn: sqlite3.Connection, year: int) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     out = []
     lo, hi = f"{year:04d}", f"{year + 1:04d}"
+    pg = getattr(conn, "engine", "sqlite") == "postgresql"
     for kind, key, seq, stamp, file in conn.execute(
+            "SELECT CAST(payload AS jsonb) ->> 'kind', CAST(payload AS jsonb) ->> 'key', seq, recorded_at, "
+            "CAST(payload AS jsonb) ->> 'file' FROM events WHERE kind = 'entity.put' ORDER BY seq" if pg else
             "SELECT json_extract(payload, '$.kind'), json_extract(payload, '$.key'), seq, recorded_at, "
             "json_extract(payload, '$.file') FROM events WHERE kind = 'entity.put' ORDER BY seq"):
         if (kind, key) in seen and lo <= stamp < hi:

@@ -77,7 +77,8 @@ def upgrade(path: Path, conn: sqlite3.Connection) -> None:
             for kind, payload in conn.execute("SELECT kind, payload FROM events WHERE kind IN "
                                               "('key.added', 'key.activated', 'key.retired') ORDER BY seq").fetchall():
                 projections.active_key(conn, kind, json.loads(payload))
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (SCHEMA_VERSION,))
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

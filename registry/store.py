@@ -134,10 +134,13 @@ def open_connection(path: Path, readonly: bool, wait: float) -> tuple[sqlite3.Co
 
 
 class Store:
+    engine = "sqlite"
+
     def __init__(self, conn: sqlite3.Connection, path: Path | str = "", readonly: bool = False, immutable: bool = False,
                  wait: float = DEFAULT_WAIT):
         self.conn = conn
-        self.path = Path(path) if path else Path("")
+        # A file's path, or (PostgreSQL) the target whose str() is the URL shown in messages.
+        self.path = Path(path) if isinstance(path, str | Path) and path else (path or Path(""))
         self.readonly = readonly
         self.immutable = immutable
         self.wait = wait

@@ -113,7 +113,8 @@ class TokenStore:
         expires = (now + timedelta(days=expires_in_days)).isoformat() if expires_in_days else None
         token_id = secrets.token_hex(6)
         token = f"dlg.{self.administration}.{token_id}.{secrets.token_urlsafe(32)}"
-        self.conn.execute(_SCHEMA)
+        if getattr(self.conn, "engine", "sqlite") == "sqlite":  # PostgreSQL: part of the versioned schema
+            self.conn.execute(_SCHEMA)
         self.conn.execute("INSERT INTO service_tokens (id, administration, role, label, sha256, created_at, expires_at, "
                           "revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                           (token_id, self.administration, role, label, _digest(token), now.isoformat(), expires))

@@ -1,0 +1,423 @@
+"""The PostgreSQL engine: the registers of many administrations in one database.
+
+Every table carries the administration; row-level security (forced, also for the tables' owner)
+lets a session see and write only the rows of the administration set for the *current
+transaction* (`set_config(..., is_local => true)`, i.e. SET LOCAL) and only when its login role
+was given access to that administration by the schema's owner (`access`). So a connection for A
+cannot read or write B even with hand-written SQL: setting B gives no rows, and writing a row of B
+fails the policy's check. The application role is never the owner of the tables.
+
+`PgConnection` offers the small part of `sqlite3.Connection` the registry uses (`execute` with
+`?` parameters, `executemany`, `in_transaction`, `close`), so the log, hash chain, projections,
+uses, keys and checkpoints run the same SQL on both engines. Writers of one administration take
+one transaction-scoped advisory lock: the check of a use against its yearly ceilings and its
+recording happen under it, and the event chain stays gap-free and ordered.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from attrs import frozen
+
+from delegations.texts import tr
+
+from .errors import InputError, IntegrityError, RegistryError, UnavailableError
+from .store import Event, Store, Transaction
+
+__all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "parse_url", "upgrade"]
+
+SETTING = "delegaties.administration"
+SCHEMA_VERSION = 1
+_ADMINISTRATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+@frozen
+class PgTarget:
+    conninfo: str  # the URL without our own query parameter
+    administration: str | None
+    shown: str  # the URL without a password, for messages
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+def parse_url(url: str) -> PgTarget:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    administration = None
+    rest = []
+    for key, value in query:
+        if key == "administration":
+            if not _ADMINISTRATION.fullmatch(value):
+                raise InputError(tr("db: administration '{value}' is not a valid id (letters, digits, - and _; at most 64 characters)", value=value), parameter="db")
+            administration = value
+        else:
+            rest.append((key, value))
+    netloc = parts.netloc
+    shown_netloc = re.sub(r":[^@/]*@", ":***@", netloc) if "@" in netloc else netloc
+    conninfo = urlunsplit((parts.scheme, netloc, parts.path, urlencode(rest), ""))
+    shown = urlunsplit((parts.scheme, shown_netloc, parts.path, urlencode(query), ""))
+    return PgTarget(conninfo, administration, shown)
+
+
+def _translate(sql: str) -> str:
+    # SQLite's ? parameters and its ON CONFLICT targets (PostgreSQL's keys include the administration).
+    out = sql.replace("%", "%%").replace("IS NOT ?", "IS DISTINCT FROM ?")
+    out = re.sub(r"\?", "%s", out)
+    return out.replace("ON CONFLICT (", "ON CONFLICT (administration, ")
+
+
+def translate_error(exc: Exception, where: object) -> RegistryError:
+    import psycopg
+    from psycopg import errors as e
+
+    state = getattr(exc, "sqlstate", None) or ""
+    detail = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip()
+    if isinstance(exc, e.SerializationFailure | e.DeadlockDetected | e.LockNotAvailable | e.QueryCanceled):
+        return UnavailableError(tr("{path}: the register is busy: another writer held the lock too long; try again; nothing was written", path=where), code="BUSY")
+    if isinstance(exc, e.UndefinedTable | e.UndefinedFunction | e.UndefinedColumn):
+        return IntegrityError(tr("{path}: not a delegation register (no schema, or an older one): run 'delegaties upgrade' as the schema's owner ({detail})", path=where, detail=detail))
+    if isinstance(exc, e.InsufficientPrivilege) or state == "42501":
+        return UnavailableError(tr("{path}: permission denied ({detail}); nothing was written", path=where, detail=detail), code="PERMISSION_DENIED")
+    if isinstance(exc, e.ReadOnlySqlTransaction):
+        return UnavailableError(tr("{path}: the register was opened read-only; nothing was written", path=where), code="READ_ONLY")
+    if isinstance(exc, e.RaiseException):
+        return IntegrityError(tr("{path}: refused by the database ({detail})", path=where, detail=detail))
+    if isinstance(exc, psycopg.OperationalError):
+        return UnavailableError(tr("{path}: the database cannot be reached ({detail})", path=where, detail=detail), code="DATABASE_UNAVAILABLE")
+    return UnavailableError(tr("{path}: database error ({detail}); nothing was written", path=where, detail=detail), code="DATABASE_ERROR")
+
+
+class _Rows:
+    """What `execute` returns: rows read in full before the statement's transaction ended."""
+
+    def __init__(self, rows: list[tuple], description: Sequence[Any] | None, rowcount: int):
+        self._rows, self.description, self.rowcount = rows, description, rowcount
+
+    def fetchone(self) -> tuple | None:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def __iter__(self):
+        rows, self._rows = self._rows, []
+        return iter(rows)
+
+
+class PgConnection:
+    engine = "postgresql"
+
+    def __init__(self, raw: Any, target: PgTarget, wait: float):
+        self.raw = raw  # psycopg.Connection in autocommit mode: we say where transactions begin and end
+        self.target = target
+        self.administration = target.administration
+        self.wait = wait
+        self._explicit = False
+        self._cache: dict[str, str] = {}
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._explicit
+
+    def _sql(self, sql: str) -> str:
+        found = self._cache.get(sql)
+        if found is None:
+            found = self._cache[sql] = _translate(sql)
+        return found
+
+    def _scope(self, cur: Any) -> None:
+        cur.execute("SELECT set_config(%s, %s, true), set_config('lock_timeout', %s, true)",
+                    (SETTING, self.administration or "", f"{int(self.wait * 1000)}ms"))
+
+    def execute(self, sql: str, args: Sequence[Any] | dict = ()) -> _Rows:
+        word = sql.strip().upper()
+        try:
+            if word.startswith("BEGIN"):
+                self._begin(write="IMMEDIATE" in word)
+                return _Rows([], None, 0)
+            if word in ("COMMIT", "ROLLBACK"):
+                self._end(word)
+                return _Rows([], None, 0)
+            with self.raw.cursor() as cur:
+                if self._explicit:
+                    cur.execute(self._sql(sql), args or None)
+                    return self._rows(cur)
+                with self.raw.transaction():
+                    self._scope(cur)
+                    cur.execute(self._sql(sql), args or None)
+                    return self._rows(cur)
+        except RegistryError:
+            raise
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                raise translate_error(exc, self.target) from None
+            raise
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if not self._explicit:
+            raise RuntimeError("executemany outside a transaction")
+        try:
+            with self.raw.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                raise translate_error(exc, self.target) from None
+            raise
+
+    @staticmethod
+    def _rows(cur: Any) -> _Rows:
+        rows = cur.fetchall() if cur.description is not None else []
+        return _Rows(rows, cur.description, cur.rowcount)
+
+    def _begin(self, write: bool) -> None:
+        if self._explicit:
+            raise UnavailableError(tr("{path}: a transaction is already open", path=self.target), code="DATABASE_ERROR")
+        self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self._explicit = True
+        try:
+            with self.raw.cursor() as cur:
+                self._scope(cur)
+                if write:
+                    # One writer per administration at a time: the ceilings are re-checked and the
+                    # next seq taken under this lock (writers of other administrations go on).
+                    cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                ("delegaties:" + (self.administration or ""),))
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+
+    def _end(self, word: str) -> None:
+        if not self._explicit:
+            return
+        self._explicit = False
+        self.raw.execute(word)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def connect(target: PgTarget, wait: float, connect_timeout: float = 10.0) -> PgConnection:
+    import psycopg
+
+    started = time.monotonic()
+    try:
+        raw = psycopg.connect(target.conninfo, autocommit=True, connect_timeout=max(1, int(connect_timeout)),
+                              application_name="delegaties")
+    except psycopg.Error as exc:
+        raise translate_error(exc, target) from None
+    _ = started
+    return PgConnection(raw, target, wait)
+
+
+class PgStore(Store):
+    engine = "postgresql"
+
+    def version(self) -> tuple[int, int]:
+        # Every commit appends an event: the head's seq says whether anything changed.
+        return (self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0], self.writes)
+
+    def transaction(self) -> Transaction:
+        return _PgTransaction(self)
+
+
+class _PgTransaction(Transaction):
+    def append(self, kind: str, payload: dict[str, Any]) -> Event:
+        # The rows of this register belong to the URL's administration: a file for another one
+        # would put its decisions under the wrong administration.
+        own = self.conn.administration
+        if kind == "administration.set" and payload.get("id") != own:
+            raise InputError(tr("administration: the files are of '{found}', the register (the URL's administration) is '{own}'; nothing was written", found=payload.get("id"), own=own), parameter="db")
+        return super().append(kind, payload)
+
+
+# -- the schema ---------------------------------------------------------------------------------
+_TENANT = f"administration TEXT NOT NULL DEFAULT current_setting('{SETTING}', true)"
+TABLES: dict[str, str] = {
+    "meta": f"{_TENANT}, key TEXT NOT NULL, value TEXT, PRIMARY KEY (administration, key)",
+    "events": f"{_TENANT}, seq BIGINT NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, "
+              "prev TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (administration, seq)",
+    "entities": f"{_TENANT}, kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT, sha256 TEXT, seq BIGINT, "
+                "PRIMARY KEY (administration, kind, key)",
+    "uses": f'{_TENANT}, reference TEXT NOT NULL, "on" TEXT, year BIGINT, actor TEXT, power TEXT, amount TEXT, '
+            "budget_key TEXT, unit TEXT, matter TEXT, grants TEXT, jti TEXT, seq BIGINT, PRIMARY KEY (administration, reference)",
+    "use_grants": f'{_TENANT}, reference TEXT NOT NULL, "grant" TEXT NOT NULL, year BIGINT, amount TEXT, '
+                  'PRIMARY KEY (administration, reference, "grant")',
+    "refusals": f'{_TENANT}, reference TEXT NOT NULL, "on" TEXT, year BIGINT, actor TEXT, power TEXT, amount TEXT, '
+                "codes TEXT, grants TEXT, seq BIGINT, PRIMARY KEY (administration, reference)",
+    "grant_index": f'{_TENANT}, "grant" TEXT NOT NULL, decision TEXT, recipient TEXT, PRIMARY KEY (administration, "grant")',
+    "keys": f"{_TENANT}, kid TEXT NOT NULL, jwk TEXT, added_at BIGINT, retired_at BIGINT, seq BIGINT, "
+            "PRIMARY KEY (administration, kid)",
+    "attestations": f"{_TENANT}, jti TEXT NOT NULL, kid TEXT, iat BIGINT, actor TEXT, power TEXT, allowed BIGINT, "
+                    "question_sha256 TEXT, grants TEXT, seq BIGINT, PRIMARY KEY (administration, jti)",
+    "duties_done": f'{_TENANT}, "grant" TEXT NOT NULL, period TEXT NOT NULL, "to" TEXT NOT NULL, every TEXT, "on" TEXT, '
+                   'reference TEXT, seq BIGINT, PRIMARY KEY (administration, "grant", period, "to")',
+    "service_tokens": f"{_TENANT}, id TEXT NOT NULL, role TEXT NOT NULL, label TEXT, sha256 TEXT NOT NULL, "
+                      "created_at TEXT NOT NULL, expires_at TEXT, revoked_at TEXT, PRIMARY KEY (administration, id)",
+}
+INDEXES = (
+    'CREATE INDEX IF NOT EXISTS use_grants_grant_year ON use_grants (administration, "grant", year)',
+    "CREATE INDEX IF NOT EXISTS uses_year ON uses (administration, year)",
+    "CREATE INDEX IF NOT EXISTS grant_index_recipient ON grant_index (administration, recipient)",
+    "CREATE INDEX IF NOT EXISTS grant_index_decision ON grant_index (administration, decision)",
+    "CREATE INDEX IF NOT EXISTS events_kind ON events (administration, kind, seq)",
+    "CREATE INDEX IF NOT EXISTS events_recorded_at ON events (administration, recorded_at)",
+)
+# Each migration is applied once, in order, in one transaction; the version is kept in the database.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE IF NOT EXISTS access (role TEXT NOT NULL, administration TEXT NOT NULL, "
+        "PRIMARY KEY (role, administration))",
+        *(f"CREATE TABLE IF NOT EXISTS {name} ({columns})" for name, columns in TABLES.items()),
+        *INDEXES,
+        "CREATE OR REPLACE FUNCTION delegaties_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN RAISE EXCEPTION 'het gebeurtenissenlog is alleen-toevoegen'; END$$",
+        "DROP TRIGGER IF EXISTS events_append_only ON events",
+        "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION delegaties_append_only()",
+    ),
+}
+_POLICY = (f"administration = current_setting('{SETTING}', true) AND EXISTS (SELECT 1 FROM access a "
+           "WHERE a.administration = current_setting('" + SETTING + "', true) AND a.role = current_user)")
+
+
+def _policies(cur: Any) -> None:
+    # `access` itself: each role sees its own rows; the owner (not forced) manages them.
+    cur.execute("ALTER TABLE access ENABLE ROW LEVEL SECURITY")
+    cur.execute("DROP POLICY IF EXISTS own_access ON access")
+    cur.execute("CREATE POLICY own_access ON access USING (role = current_user)")
+    for name in TABLES:
+        cur.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
+        cur.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
+        cur.execute(f"DROP POLICY IF EXISTS tenant ON {name}")
+        cur.execute(f"CREATE POLICY tenant ON {name} USING ({_POLICY}) WITH CHECK ({_POLICY})")
+
+
+def schema_version(raw: Any) -> int:
+    row = raw.execute("SELECT to_regclass('delegaties_schema') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    found = raw.execute("SELECT max(version) FROM delegaties_schema").fetchone()
+    return int(found[0] or 0)
+
+
+def upgrade(target: PgTarget, roles: Iterable[str] = ()) -> tuple[int, int]:
+    """Create or upgrade the schema, as the owner of the tables (the login of `target`); give
+    `roles` the rights an application needs (not ownership). (version before, version after)."""
+    import psycopg
+
+    roles = list(roles)
+    for role in roles:
+        if not _ROLE.fullmatch(role):
+            raise InputError(tr("role: '{role}' is not a valid role name", role=role), parameter="role")
+    try:
+        with psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10) as raw:
+            with raw.transaction():
+                raw.execute("CREATE TABLE IF NOT EXISTS delegaties_schema (version INTEGER PRIMARY KEY, "
+                            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                raw.execute("LOCK TABLE delegaties_schema IN EXCLUSIVE MODE")  # two upgrades at once: one waits
+                before = schema_version(raw)
+                if before > SCHEMA_VERSION:
+                    raise IntegrityError(tr("{path}: the schema is version {found}, newer than this program knows ({known}); upgrade delegaties", path=target, found=before, known=SCHEMA_VERSION))
+                with raw.cursor() as cur:
+                    for version in range(before + 1, SCHEMA_VERSION + 1):
+                        for statement in MIGRATIONS[version]:
+                            cur.execute(statement)
+                        cur.execute("INSERT INTO delegaties_schema (version) VALUES (%s)", (version,))
+                    _policies(cur)
+                    for role in roles:
+                        _grant(cur, role)
+            return before, SCHEMA_VERSION
+    except RegistryError:
+        raise
+    except psycopg.Error as exc:
+        raise translate_error(exc, target) from None
+
+
+def _grant(cur: Any, role: str) -> None:
+    from psycopg import sql
+
+    r = sql.Identifier(role)
+    cur.execute(sql.SQL("GRANT SELECT ON access, delegaties_schema TO {}").format(r))
+    cur.execute(sql.SQL("GRANT SELECT, INSERT ON events TO {}").format(r))  # the log: never UPDATE or DELETE
+    for name in TABLES:
+        if name != "events":
+            cur.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(sql.Identifier(name), r))
+
+
+def access(target: PgTarget, role: str, administration: str, revoke: bool = False) -> bool:
+    """Give (or take) `role` access to the rows of `administration`; as the schema's owner."""
+    import psycopg
+
+    if not _ROLE.fullmatch(role):
+        raise InputError(tr("role: '{role}' is not a valid role name", role=role), parameter="role")
+    if not _ADMINISTRATION.fullmatch(administration):
+        raise InputError(tr("administration: '{administration}' is not a valid id (letters, digits, - and _; at most 64 characters)", administration=administration), parameter="administration")
+    try:
+        with psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10) as raw:
+            if revoke:
+                cur = raw.execute("DELETE FROM access WHERE role = %s AND administration = %s", (role, administration))
+            else:
+                cur = raw.execute("INSERT INTO access (role, administration) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                  (role, administration))
+            return cur.rowcount > 0
+    except psycopg.Error as exc:
+        raise translate_error(exc, target) from None
+
+
+def schema_problems(conn: PgConnection) -> list:
+    """What fsck finds wrong with the database's protections: the schema version, row-level
+    security forced on every table with one and the same tenant policy, the append-only trigger,
+    and no right to change the log."""
+    problems = []
+    found = schema_version(conn.raw)
+    if found != SCHEMA_VERSION:
+        problems.append(tr("the schema is version {found}, expected {known}", found=found, known=SCHEMA_VERSION))
+    rows = conn.raw.execute(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_expr(p.polqual, p.polrelid), "
+        "pg_get_expr(p.polwithcheck, p.polrelid) FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid "
+        "AND p.polname = 'tenant' WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace",
+        (list(TABLES),)).fetchall()
+    seen = {r[0]: r for r in rows}
+    quals = set()
+    for name in TABLES:
+        r = seen.get(name)
+        if r is None:
+            problems.append(tr("table {name} is missing", name=name))
+        elif not (r[1] and r[2]):
+            problems.append(tr("table {name}: row-level security is not forced", name=name))
+        elif r[3] is None or SETTING not in r[3] or r[3] != r[4]:
+            problems.append(tr("table {name}: its tenant policy is missing or changed", name=name))
+        else:
+            quals.add(r[3])
+    if len(quals) > 1:
+        problems.append(tr("the tenant policies differ between tables (one was changed)"))
+    trigger = conn.raw.execute(
+        "SELECT t.tgenabled, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE t.tgname = 'events_append_only' AND t.tgrelid = 'events'::regclass").fetchone()
+    if trigger is None or trigger[0] != "O" or "RAISE EXCEPTION" not in trigger[1]:
+        problems.append(tr("the event log's protection {name} is missing (dropped?)", name="events_append_only"))
+    if conn.raw.execute("SELECT has_table_privilege('events', 'UPDATE') OR has_table_privilege('events', 'DELETE')"
+                        ).fetchone()[0] and conn.raw.execute(
+            "SELECT tableowner <> current_user FROM pg_tables WHERE tablename = 'events' "
+            "AND schemaname = current_schema()").fetchone()[0]:
+        problems.append(tr("this login may change or delete events: only the owner may, and the trigger refuses it"))
+    return problems
