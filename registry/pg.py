@@ -295,7 +295,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "FOR EACH STATEMENT EXECUTE FUNCTION delegaties_append_only()",
     ),
 }
-_POLICY = (f"administration = current_setting('{SETTING}', true) AND EXISTS (SELECT 1 FROM access a "
+_POLICY = (f"administration = current_setting('{SETTING}', true) AND EXISTS (SELECT 1 FROM access a "  # noqa: S608 - constants
            "WHERE a.administration = current_setting('" + SETTING + "', true) AND a.role = current_user)")
 
 

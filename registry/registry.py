@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from .uses import Exercise
 
 from . import projections, questions, schema
-from .errors import InputError, IntegrityError, NotFoundError, RegistryError, UnavailableError, from_sqlite, restore
+from .errors import (
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    RegistryError,
+    UnavailableError,
+    from_sqlite,
+    restore,
+)
 from .pg import PgTarget, is_url, parse_url
 from .questions import answer
 from .store import (
