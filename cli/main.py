@@ -16,11 +16,11 @@ import sys
 
 from delegations.texts import tr
 
-from . import attest_cmds, commands, report_cmds, service_cmds, whatif_cmds
+from . import attest_cmds, commands, pg_cmds, report_cmds, service_cmds, whatif_cmds
 from .options import EXIT_INPUT, EXIT_OK, FLAGS, common, json_text, language_of, resolve_register
 
 # Wiring a new command module: import it and add it here.
-COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds, whatif_cmds)
+COMMAND_MODULES = (commands, attest_cmds, report_cmds, service_cmds, whatif_cmds, pg_cmds)
 
 
 class Parser(argparse.ArgumentParser):

@@ -16,8 +16,10 @@ recording happen under it, and the event chain stays gap-free and ordered.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import re
-import time
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -82,7 +84,7 @@ def translate_error(exc: Exception, where: object) -> RegistryError:
     from psycopg import errors as e
 
     state = getattr(exc, "sqlstate", None) or ""
-    detail = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip()
+    detail = " ".join((getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).split())
     if isinstance(exc, e.SerializationFailure | e.DeadlockDetected | e.LockNotAvailable | e.QueryCanceled):
         return UnavailableError(tr("{path}: the register is busy: another writer held the lock too long; try again; nothing was written", path=where), code="BUSY")
     if isinstance(exc, e.UndefinedTable | e.UndefinedFunction | e.UndefinedColumn):
@@ -117,19 +119,26 @@ class _Rows:
 
 
 class PgConnection:
+    """One register's view of a PostgreSQL database. It holds no connection of its own: each
+    statement outside a transaction, and each transaction, borrows one from the process's pool for
+    the database and sets the administration for that transaction only, so one pool serves every
+    administration without a setting outliving its transaction."""
+
     engine = "postgresql"
 
-    def __init__(self, raw: Any, target: PgTarget, wait: float):
-        self.raw = raw  # psycopg.Connection in autocommit mode: we say where transactions begin and end
+    def __init__(self, pool: Any, target: PgTarget, wait: float, readonly: bool = False):
+        self.pool = pool
         self.target = target
         self.administration = target.administration
         self.wait = wait
-        self._explicit = False
+        self.readonly = readonly
+        self._held: Any = None  # the pooled connection of the open explicit transaction
+        self._lease: Any = None
         self._cache: dict[str, str] = {}
 
     @property
     def in_transaction(self) -> bool:
-        return self._explicit
+        return self._held is not None
 
     def _sql(self, sql: str) -> str:
         found = self._cache.get(sql)
@@ -138,8 +147,29 @@ class PgConnection:
         return found
 
     def _scope(self, cur: Any) -> None:
+        if self.readonly:
+            cur.execute("SET TRANSACTION READ ONLY")
         cur.execute("SELECT set_config(%s, %s, true), set_config('lock_timeout', %s, true)",
                     (SETTING, self.administration or "", f"{int(self.wait * 1000)}ms"))
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        import psycopg
+        import psycopg_pool
+
+        if isinstance(exc, psycopg_pool.PoolTimeout):
+            reason = _reach(self.target)  # the server gone, or a password changed: say that, not "busy"
+            if reason is not None:
+                return reason
+            return UnavailableError(tr("{path}: the register is busy: no database connection came free in {wait:g} s; try again", path=self.target, wait=self.wait), code="BUSY")
+        if isinstance(exc, psycopg.Error):
+            return translate_error(exc, self.target)
+        return exc
+
+    def _raise(self, exc: BaseException):
+        failed = self._failed(exc)
+        if failed is exc:
+            raise exc
+        raise failed from None
 
     def execute(self, sql: str, args: Sequence[Any] | dict = ()) -> _Rows:
         word = sql.strip().upper()
@@ -150,37 +180,40 @@ class PgConnection:
             if word in ("COMMIT", "ROLLBACK"):
                 self._end(word)
                 return _Rows([], None, 0)
-            with self.raw.cursor() as cur:
-                if self._explicit:
+            if self._held is not None:
+                with self._held.cursor() as cur:
                     cur.execute(self._sql(sql), args or None)
                     return self._rows(cur)
-                with self.raw.transaction():
-                    self._scope(cur)
-                    cur.execute(self._sql(sql), args or None)
-                    return self._rows(cur)
+            with self.pool.connection(timeout=self.wait) as raw, raw.transaction(), raw.cursor() as cur:
+                self._scope(cur)
+                cur.execute(self._sql(sql), args or None)
+                return self._rows(cur)
         except RegistryError:
             raise
-        except Exception as exc:
-            import psycopg
+        except Exception as exc:  # noqa: BLE001 - translated, or raised as it is
+            self._raise(exc)
+            raise
 
-            if isinstance(exc, psycopg.Error):
-                raise translate_error(exc, self.target) from None
+    def catalog(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        """A query of PostgreSQL's own catalogs, as written (psycopg's %s parameters)."""
+        try:
+            with self.pool.connection(timeout=self.wait) as raw:
+                return raw.execute(sql, args or None).fetchall()
+        except Exception as exc:  # noqa: BLE001
+            self._raise(exc)
             raise
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         if not rows:
             return
-        if not self._explicit:
+        if self._held is None:
             raise RuntimeError("executemany outside a transaction")
         try:
-            with self.raw.cursor() as cur:
+            with self._held.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
-        except Exception as exc:
-            import psycopg
-
-            if isinstance(exc, psycopg.Error):
-                raise translate_error(exc, self.target) from None
+        except Exception as exc:  # noqa: BLE001
+            self._raise(exc)
             raise
 
     @staticmethod
@@ -189,43 +222,100 @@ class PgConnection:
         return _Rows(rows, cur.description, cur.rowcount)
 
     def _begin(self, write: bool) -> None:
-        if self._explicit:
+        if self._held is not None:
             raise UnavailableError(tr("{path}: a transaction is already open", path=self.target), code="DATABASE_ERROR")
-        self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-        self._explicit = True
+        lease = self.pool.connection(timeout=self.wait)
+        raw = lease.__enter__()
         try:
-            with self.raw.cursor() as cur:
+            # Readers (fsck) see one snapshot; writers see every commit made before their lock.
+            raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ")
+            with raw.cursor() as cur:
                 self._scope(cur)
                 if write:
                     # One writer per administration at a time: the ceilings are re-checked and the
                     # next seq taken under this lock (writers of other administrations go on).
                     cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                                 ("delegaties:" + (self.administration or ""),))
-        except BaseException:
-            self._end("ROLLBACK")
+        except BaseException as exc:
+            try:
+                raw.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001, S110 - the connection goes back broken; the pool checks it
+                pass
+            lease.__exit__(type(exc), exc, exc.__traceback__)
             raise
+        self._held, self._lease = raw, lease
 
     def _end(self, word: str) -> None:
-        if not self._explicit:
+        raw, lease = self._held, self._lease
+        if raw is None:
             return
-        self._explicit = False
-        self.raw.execute(word)
+        self._held = self._lease = None
+        try:
+            raw.execute(word)
+        finally:
+            lease.__exit__(None, None, None)
 
     def close(self) -> None:
-        self.raw.close()
+        if self._held is not None:
+            self._end("ROLLBACK")
 
 
-def connect(target: PgTarget, wait: float, connect_timeout: float = 10.0) -> PgConnection:
+_POOLS: dict[str, Any] = {}
+_POOLS_LOCK = threading.Lock()
+POOL_SIZE = 10  # connections per database and process, at most
+
+
+def _reach(target: PgTarget, connect_timeout: float = 5.0) -> RegistryError | None:
+    """Why the database cannot be reached (None: it can), from one direct connection attempt."""
     import psycopg
 
-    started = time.monotonic()
     try:
-        raw = psycopg.connect(target.conninfo, autocommit=True, connect_timeout=max(1, int(connect_timeout)),
-                              application_name="delegaties")
+        psycopg.connect(target.conninfo, autocommit=True, connect_timeout=max(1, int(connect_timeout))).close()
     except psycopg.Error as exc:
-        raise translate_error(exc, target) from None
-    _ = started
-    return PgConnection(raw, target, wait)
+        return translate_error(exc, target)
+    return None
+
+
+def pool_for(target: PgTarget, connect_timeout: float = 10.0) -> Any:
+    """The process's pool for a database: shared by the registers of every administration in it."""
+    import psycopg_pool
+
+    with _POOLS_LOCK:
+        pool = _POOLS.get(target.conninfo)
+        if pool is None:
+            # The pool would retry a wrong host or password in the background and only time out:
+            # one direct attempt first gives the operator the real reason at once.
+            reason = _reach(target, connect_timeout)
+            if reason is not None:
+                raise reason
+            pool = psycopg_pool.ConnectionPool(
+                target.conninfo, min_size=1, max_size=POOL_SIZE, open=False, name="delegaties",
+                kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout)),
+                        "application_name": "delegaties"},
+                reconnect_timeout=connect_timeout)
+            pool.open(wait=False)
+            _POOLS[target.conninfo] = pool
+        return pool
+
+
+def close_pools() -> None:
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.close()
+
+
+atexit.register(close_pools)
+# The pool's own warnings (a reconnect attempt) would go to stderr through logging's last resort;
+# the failure reaches the caller as our error instead. A configured logging setup still sees them.
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+
+
+def connect(target: PgTarget, wait: float, readonly: bool = False, connect_timeout: float = 10.0) -> PgConnection:
+    conn = PgConnection(pool_for(target, connect_timeout), target, wait, readonly)
+    conn.catalog("SELECT 1")  # reach the server now: a wrong host or password is said at once
+    return conn
 
 
 class PgStore(Store):
@@ -312,11 +402,11 @@ def _policies(cur: Any) -> None:
 
 
 def schema_version(raw: Any) -> int:
-    row = raw.execute("SELECT to_regclass('delegaties_schema') IS NOT NULL").fetchone()
-    if not row or not row[0]:
+    """The schema version in the database (0: none); `raw` a psycopg connection or a PgConnection."""
+    run = raw.catalog if isinstance(raw, PgConnection) else (lambda sql: raw.execute(sql).fetchall())
+    if not run("SELECT to_regclass('delegaties_schema') IS NOT NULL")[0][0]:
         return 0
-    found = raw.execute("SELECT max(version) FROM delegaties_schema").fetchone()
-    return int(found[0] or 0)
+    return int(run("SELECT max(version) FROM delegaties_schema")[0][0] or 0)
 
 
 def upgrade(target: PgTarget, roles: Iterable[str] = ()) -> tuple[int, int]:
@@ -388,14 +478,14 @@ def schema_problems(conn: PgConnection) -> list:
     security forced on every table with one and the same tenant policy, the append-only trigger,
     and no right to change the log."""
     problems = []
-    found = schema_version(conn.raw)
+    found = schema_version(conn)
     if found != SCHEMA_VERSION:
         problems.append(tr("the schema is version {found}, expected {known}", found=found, known=SCHEMA_VERSION))
-    rows = conn.raw.execute(
+    rows = conn.catalog(
         "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_expr(p.polqual, p.polrelid), "
         "pg_get_expr(p.polwithcheck, p.polrelid) FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid "
         "AND p.polname = 'tenant' WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace",
-        (list(TABLES),)).fetchall()
+        (list(TABLES),))
     seen = {r[0]: r for r in rows}
     quals = set()
     for name in TABLES:
@@ -410,14 +500,14 @@ def schema_problems(conn: PgConnection) -> list:
             quals.add(r[3])
     if len(quals) > 1:
         problems.append(tr("the tenant policies differ between tables (one was changed)"))
-    trigger = conn.raw.execute(
+    found_trigger = conn.catalog(
         "SELECT t.tgenabled, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
-        "WHERE t.tgname = 'events_append_only' AND t.tgrelid = 'events'::regclass").fetchone()
+        "WHERE t.tgname = 'events_append_only' AND t.tgrelid = 'events'::regclass")
+    trigger = found_trigger[0] if found_trigger else None
     if trigger is None or trigger[0] != "O" or "RAISE EXCEPTION" not in trigger[1]:
         problems.append(tr("the event log's protection {name} is missing (dropped?)", name="events_append_only"))
-    if conn.raw.execute("SELECT has_table_privilege('events', 'UPDATE') OR has_table_privilege('events', 'DELETE')"
-                        ).fetchone()[0] and conn.raw.execute(
-            "SELECT tableowner <> current_user FROM pg_tables WHERE tablename = 'events' "
-            "AND schemaname = current_schema()").fetchone()[0]:
+    if conn.catalog("SELECT (has_table_privilege('events', 'UPDATE') OR has_table_privilege('events', 'DELETE')) "
+                    "AND tableowner <> current_user FROM pg_tables WHERE tablename = 'events' "
+                    "AND schemaname = current_schema()")[0][0]:
         problems.append(tr("this login may change or delete events: only the owner may, and the trigger refuses it"))
     return problems

@@ -173,9 +173,9 @@ class Registry:
 
         if target.administration is None:
             raise InputError(tr("a PostgreSQL URL names its administration: {url}?administration=ID", url=target), parameter="db")
-        conn = pg.connect(target, wait)
+        conn = pg.connect(target, wait, readonly=readonly)
         try:
-            found = pg.schema_version(conn.raw)
+            found = pg.schema_version(conn)
             if found != pg.SCHEMA_VERSION:
                 raise IntegrityError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION))
             if conn.execute("SELECT 1 FROM access WHERE administration = ? AND role = current_user",
@@ -185,12 +185,10 @@ class Registry:
             if exists and new:
                 raise InputError(tr("{path}: a register exists already for administration '{administration}'", path=target, administration=target.administration), parameter="db")
             if not exists:
-                if not create:
+                if not create or readonly:
                     raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=target), parameter="db")
                 conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
                              (schema.SCHEMA_VERSION,))
-            if readonly:
-                conn.raw.execute("SET default_transaction_read_only = on")
         except BaseException:
             conn.close()
             raise
