@@ -32,6 +32,9 @@ def register(sub: Any, add: Any, lang: str) -> None:
                    help=tr("claim holding the id of the administration")(lang))
     p.add_argument("--forwarded-allow-ips", dest="forwarded_allow_ips", default="127.0.0.1",
                    help=tr("proxies whose X-Forwarded-Proto/For is trusted (default 127.0.0.1)")(lang))
+    p.add_argument("--read-db", dest="read_db", metavar="URL",
+                   help=tr("PostgreSQL: a streaming replica of --db to answer reads from (an answer that must include "
+                           "seq N, ?min_seq=N, comes from the primary while the replica is behind)")(lang))
     p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                    help=tr("how much the server logs (default info)")(lang))
     p.set_defaults(run=serve)
@@ -54,12 +57,17 @@ def _input_error(text: Text):
     return InputError(text)
 
 
-def _register_path(args: argparse.Namespace) -> tuple[Path, str | None]:
+def _register_path(args: argparse.Namespace) -> tuple[Path | str, str | None]:
     """The register `tokens` works on and the administration its tokens are bound to (with
-    --data-dir, `cli.options.resolve_register` has already turned it into --db)."""
+    --data-dir, `cli.options.resolve_register` has already turned it into --db; a PostgreSQL
+    URL names its administration)."""
+    from registry.pg import is_url, parse_url
     from registry.registry import default_path
 
-    return (Path(args.db) if args.db else default_path()), args.administration
+    db = args.db or default_path()
+    if is_url(str(db)):
+        return str(db), parse_url(str(db)).administration
+    return Path(db), args.administration
 
 
 def tokens(args: argparse.Namespace) -> int:
@@ -70,7 +78,7 @@ def tokens(args: argparse.Namespace) -> int:
     reg = Registry.open(path)
     if admin is None:  # --db: the register's own administration, or its file name before any import
         known = reg.administration()
-        admin = known.id if known else path.stem
+        admin = known.id if known else Path(path).stem
     store = TokenStore(reg.store.conn, admin)
     action = args.tokens_action
     if action == "new":
@@ -98,7 +106,7 @@ def serve(args: argparse.Namespace) -> int:
     from .service.app import create_app
 
     app = create_app(config)
-    where = config.data_dir if config.multi else config.db
+    where = config.data_dir or config.pg or config.db
     sys.stderr.write(say(args, tr("delegaties service for {where} on http://{host}:{port}\n", where=where, host=args.host, port=args.port)))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, server_header=False)
@@ -126,6 +134,26 @@ def service_config(args: Any):
         if not data_dir.is_dir() or not os.access(data_dir, os.R_OK | os.X_OK):
             raise _input_error(tr("--data-dir {data_dir}: not a readable directory", data_dir=data_dir))
         return ServiceConfig(data_dir=data_dir, oidc=oidc)
-    db = Path(args.db) if args.db else default_path()
+    from registry.pg import is_url, parse_url
+
+    db = args.db or default_path()
+    read_db = getattr(args, "read_db", None)
+    if read_db is not None and not (is_url(read_db) and is_url(str(db))):
+        raise _input_error(tr("--read-db: a postgresql:// URL of a replica, with a postgresql:// --db"))
+    if is_url(str(db)):
+        target = parse_url(str(db))
+        if read_db is not None and parse_url(read_db).administration not in (None, target.administration):
+            raise _input_error(tr("--read-db: names another administration than --db"))
+        if target.administration is None:  # every administration of the database this login may serve
+            from registry import pg
+
+            with pg.connect(target, wait=5.0, readonly=True) as conn:
+                found = pg.schema_version(conn)
+            if found != pg.SCHEMA_VERSION:
+                raise _input_error(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION))
+            return ServiceConfig(pg=str(db), read_db=read_db, oidc=oidc)
+        Registry.open(str(db)).close()
+        return ServiceConfig(db=str(db), read_db=read_db, oidc=oidc)
+    db = Path(db)
     Registry.open(db).close()  # fail now, with the CLI's message, rather than on the first request
     return ServiceConfig(db=db, oidc=oidc)

@@ -31,7 +31,8 @@ from delegations.texts import tr
 from .errors import InputError, IntegrityError, RegistryError, UnavailableError
 from .store import Event, Store, Transaction
 
-__all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "parse_url", "upgrade"]
+__all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "parse_url", "upgrade",
+           "with_administration"]
 
 SETTING = "delegaties.administration"
 SCHEMA_VERSION = 1
@@ -70,6 +71,14 @@ def parse_url(url: str) -> PgTarget:
     conninfo = urlunsplit((parts.scheme, netloc, parts.path, urlencode(rest), ""))
     shown = urlunsplit((parts.scheme, shown_netloc, parts.path, urlencode(query), ""))
     return PgTarget(conninfo, administration, shown)
+
+
+def with_administration(url: str, administration: str) -> str:
+    """The URL of one administration's register in the database of `url`."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "administration"]
+    query.append(("administration", administration))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _translate(sql: str) -> str:
@@ -258,6 +267,12 @@ class PgConnection:
     def close(self) -> None:
         if self._held is not None:
             self._end("ROLLBACK")
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 _POOLS: dict[str, Any] = {}

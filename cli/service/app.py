@@ -61,7 +61,9 @@ def health() -> Response:
 def ready(request: Request) -> Response:
     state = request.app.state
     config: ServiceConfig = state.config
-    if config.multi:
+    if config.pg is not None:
+        ok = state.registers.tokens_reachable()
+    elif config.multi:
         ok = config.data_dir is not None and config.data_dir.is_dir()
     else:
         try:

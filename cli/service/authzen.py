@@ -23,6 +23,7 @@ from registry.errors import RegistryError
 
 from .native import READER, spec
 from .problems import ServiceProblem, json_response, language
+from .registers import reading
 
 RESOURCE_KEYS = ("document_type", "issuer", "budget_key", "unit", "entity")
 CONTEXT_KEYS = ("on", "amount", "matter", "concerns", "as_known_on")
@@ -134,7 +135,7 @@ def _body(d: Decision) -> dict[str, Any]:
       responses=spec(Decision, "the decision; `context` is the check answer, or an error that made it a denial"),
       summary="AuthZEN 1.0 Access Evaluation")
 def evaluation(request: Request, data: EvaluationRequest) -> Response:
-    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+    with reading(request) as reg:
         try:
             q = question(data.subject, data.action, data.resource, data.context)
         except RegistryError as exc:
@@ -161,7 +162,7 @@ def evaluations(request: Request, data: EvaluationsRequest) -> Response:
             raise _bad(tr("evaluations[{i}]: missing {join} (not at the top level either)", i=i, join=', '.join(missing)))
         parts.append(merged)
     out: list[dict[str, Any]] = []
-    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+    with reading(request) as reg:
         for merged in parts:
             try:
                 q = question(**merged)

@@ -17,6 +17,7 @@ from registry.errors import InputError
 
 from . import bodies as b
 from .problems import PROBLEM_JSON, json_response, language
+from .registers import reading
 
 READER, RECORDER, ADMIN = {"role": "reader"}, {"role": "recorder"}, {"role": "admin"}
 PUBLIC = {"public": True}
@@ -53,7 +54,7 @@ def _question(data: b.CheckBody, as_known_on: bool = True) -> dict[str, Any]:
 @post("/v1/check", dto=b.dto(b.CheckBody), return_dto=None, status_code=200, opt=READER, sync_to_thread=True,
       responses=spec(b.AnswerDoc), summary="May this person do this? (`delegaties check`)")
 def check(request: Request, data: b.CheckBody) -> Response:
-    with _use(request) as reg:
+    with reading(request) as reg:
         return json_response(reg.check(**_question(data)).to_dict(language(request)))
 
 
@@ -61,7 +62,7 @@ def check(request: Request, data: b.CheckBody) -> Response:
       sync_to_thread=True, responses=spec(b.SignatureDoc),
       summary="May this pair sign this document? (`delegaties check-signature`)")
 def check_signature(request: Request, data: b.SignatureBody) -> Response:
-    with _use(request) as reg:
+    with reading(request) as reg:
         result = reg.check_signature(document_type=data.document_type, issuer=data.issuer, signer=data.signer,
                                      cosigner=data.cosigner, on=data.on, matter=data.matter, entity=data.entity,
                                      as_known_on=data.as_known_on)
@@ -72,7 +73,7 @@ def check_signature(request: Request, data: b.SignatureBody) -> Response:
       responses=spec(b.WhoDoc), summary="Everyone who holds this power, with chains (`delegaties who`)")
 def who(request: Request, data: b.WhoBody) -> Response:
     lang = language(request)
-    with _use(request) as reg:
+    with reading(request) as reg:
         answers = [a.to_dict(lang) for a in reg.who(data.power, data.on, as_known_on=data.as_known_on, **data.scope())]
     return json_response({"power": data.power, "persons": [a["question"]["actor"] for a in answers], "answers": answers})
 
@@ -116,7 +117,7 @@ def attest(request: Request, data: b.AttestBody) -> Response:
 def verify(request: Request, data: b.VerifyBody) -> Response:
 
     lang = language(request)
-    with _use(request) as reg:
+    with reading(request) as reg:
         result = reg.verify(data.token, data.jwks, against_register=data.against_register)
     if result.code == "INVALID_JWKS":  # the caller's JWKS is bad input, not a bad token
         raise InputError(result.error, code="INVALID_JWKS")
@@ -127,7 +128,7 @@ def verify(request: Request, data: b.VerifyBody) -> Response:
      summary="Reporting duties: due, overdue and done (`delegaties duties`)")
 def duties(request: Request, on: str | None = None, grant: str | None = None,
            status: str | None = Parameter(default=None, pattern="^(due|overdue|done)$")) -> Response:
-    with _use(request) as reg:
+    with reading(request) as reg:
         items = reg.duties(on=on, grant=grant)
     if status:
         items = [x for x in items if x["status"] == status]
@@ -158,7 +159,7 @@ def report(request: Request, year: int | None = Parameter(default=None, ge=1800,
     lang = language(request)
     if (year is None) == (grant is None or period is None) or (year is not None and (grant or period)):
         raise InputError(tr("give year, or grant and period"))
-    with _use(request) as reg:
+    with reading(request) as reg:
         data = reg.annual_report(year, lang, as_of=on) if year is not None else reg.period_report(grant, period, on=on,
                                                                                                    lang=lang)
         text = reg.render_report(data, format, lang)
@@ -174,7 +175,7 @@ def changes(request: Request, after: int = Parameter(default=0, ge=0, le=2**62),
     from cli.commands import _summary
     from registry.feed import events_after
 
-    with _use(request) as reg:
+    with reading(request) as reg:
         events, more = events_after(reg.store, after, limit)
         seq, head = reg.head
     items = [{"seq": e.seq, "recorded_at": e.recorded_at, "kind": e.kind, "hash": e.hash, "summary": _summary(e)}
@@ -186,7 +187,7 @@ def changes(request: Request, after: int = Parameter(default=0, ge=0, le=2**62),
 @get("/.well-known/jwks.json", opt=PUBLIC, sync_to_thread=True, responses=spec(b.JwksDoc, "the public keys"),
      summary="Public keys that verify this register's attestations (RFC 7517)", security=[])
 def jwks(request: Request) -> Response:
-    with _use(request) as reg:
+    with reading(request) as reg:
         return json_response(reg.jwks())
 
 

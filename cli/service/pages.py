@@ -25,6 +25,7 @@ from registry.errors import RegistryError
 
 from .auth import COOKIE, resolve
 from .problems import ServiceProblem, language
+from .registers import reading
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
@@ -108,7 +109,7 @@ def who_page(request: Request) -> Response:
     asked = _asked(request, ("power", "on", "entity", *SCOPE))
     lang = language(request)
     answers, error = None, None
-    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+    with reading(request) as reg:
         choices = _choices(reg)
         if "power" in asked:
             try:
@@ -126,7 +127,7 @@ def check_page(request: Request) -> Response:
     asked = _asked(request, ("actor", "power", "on", "entity", *SCOPE))
     lang = language(request)
     answer, error = None, None
-    with request.app.state.registers.use(request.path_params.get("administration")) as reg:
+    with reading(request) as reg:
         choices = _choices(reg)
         if "actor" in asked and "power" in asked:
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,14 @@ from pathlib import Path
 
 from delegations.texts import tr
 from registry import Registry
-from registry.errors import NotFoundError
+from registry.errors import InputError, NotFoundError, UnavailableError
+from registry.pg import is_url, with_administration
 from registry.store import connect
 from registry.tokens import ADMINISTRATION_ID, TokenStore
 
 from .config import ServiceConfig
+
+REPLICA_WAIT = 2.0  # seconds a read that demands a seq waits for the replica before the primary answers
 
 
 class Registers:
@@ -36,10 +40,17 @@ class Registers:
         self._slots: dict[str | None, threading.BoundedSemaphore] = {}
         self._db_admin: str | None = None
 
-    def path(self, administration: str | None) -> Path:
-        if not self.config.multi:
-            assert self.config.db is not None
-            return self.config.db
+    def path(self, administration: str | None, replica: bool = False) -> Path | str:
+        config = self.config
+        if config.pg is not None or (replica and config.read_db):
+            if config.pg is not None and (administration is None or not ADMINISTRATION_ID.fullmatch(administration)):
+                raise _unknown(administration)
+            base = config.read_db if replica else config.pg
+            assert base is not None
+            return with_administration(base, administration) if administration else base
+        if not config.multi:
+            assert config.db is not None
+            return config.db
         assert self.config.data_dir is not None
         if administration is None or not ADMINISTRATION_ID.fullmatch(administration):
             raise _unknown(administration)
@@ -49,9 +60,30 @@ class Registers:
         return path
 
     @contextmanager
-    def use(self, administration: str | None) -> Iterator[Registry]:
-        key = administration if self.config.multi else None
-        path = self.path(key)  # an unknown administration fails before it takes a slot
+    def read(self, administration: str | None, min_seq: int | None = None) -> Iterator[Registry]:
+        """A register to read from: the replica when there is one and it has replayed `min_seq`
+        (waiting a moment for it), else the primary; never one behind what the client has seen."""
+        if self.config.read_db is None:
+            with self.use(administration) as reg:
+                yield reg
+            return
+        deadline = time.monotonic() + REPLICA_WAIT
+        while True:
+            with self.use(administration, replica=True) as reg:
+                if min_seq is None or reg.store.head()[0] >= min_seq:
+                    yield reg
+                    return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.02)
+        with self.use(administration) as reg:
+            yield reg
+
+    @contextmanager
+    def use(self, administration: str | None, replica: bool = False) -> Iterator[Registry]:
+        admin = administration if self.config.multi else None
+        key = ("replica", admin) if replica else admin
+        path = self.path(admin, replica)  # an unknown administration fails before it takes a slot
         with self._lock:
             slots = self._slots.setdefault(key, threading.BoundedSemaphore(self.config.pool_size))
         with slots:
@@ -59,7 +91,7 @@ class Registers:
                 idle = self._idle.get(key)
                 reg = idle.pop() if idle else None
             if reg is None:
-                reg = Registry.open(path)
+                reg = self._open(path, admin, replica)
             try:
                 yield reg
             finally:
@@ -77,7 +109,21 @@ class Registers:
                 for old in evicted:
                     old.close()
 
+    def _open(self, path: Path | str, administration: str | None, replica: bool) -> Registry:
+        if self.config.pg is None:
+            return Registry.open(path, readonly=replica)
+        try:
+            return Registry.open(path, readonly=replica)
+        except InputError:  # no register of that administration in the database
+            raise _unknown(administration) from None
+        except UnavailableError as exc:
+            if exc.code == "PERMISSION_DENIED":  # one this login may not serve is not served here
+                raise _unknown(administration) from None
+            raise
+
     def _read_conn(self, key: str | None) -> sqlite3.Connection | None:
+        if self.config.pg is not None or is_url(self.config.db):
+            return self._pg_token_conn(key)
         conn = self._token_conns.get(key)
         if conn is None:
             try:
@@ -89,6 +135,31 @@ class Registers:
                 self._token_conns.popitem(last=False)[1].close()
         self._token_conns.move_to_end(key)
         return conn
+
+    def _pg_token_conn(self, key: str | None):
+        # One connection view for every administration's tokens, used on the event loop only: the
+        # administration is set on it just before each look-up (and only for that transaction).
+        from registry.pg import connect, parse_url
+
+        conn = self._token_conns.get("pg")
+        if conn is None:
+            try:
+                conn = connect(parse_url(str(self.config.pg or self.config.db)), wait=5.0, readonly=True)
+            except (NotFoundError, UnavailableError, InputError):
+                return None
+            self._token_conns["pg"] = conn  # type: ignore[assignment]
+        if self.config.pg is None:
+            return conn
+        conn.administration = key
+        return conn
+
+    def tokens_reachable(self) -> bool:
+        """PostgreSQL with many administrations: the database answers (what /ready reports)."""
+        conn = self._pg_token_conn(None)
+        try:
+            return conn is not None and conn.catalog("SELECT 1") == [(1,)]
+        except Exception:  # noqa: BLE001 - not ready, whatever the reason
+            return False
 
     def tokens(self, administration: str | None) -> TokenStore | None:
         """The token store that can vouch for a token of `administration` (None: there is none)."""
@@ -122,3 +193,22 @@ class Registers:
 
 def _unknown(administration: str | None) -> NotFoundError:
     return NotFoundError(tr("administration '{administration}' is not served here", administration=administration))
+
+
+MIN_SEQ = "min_seq"  # query parameter: the answer must come from a register at or after this seq
+
+
+def reading(request) -> object:
+    """The register a read request is answered from (`Registers.read`), honouring `?min_seq=N`
+    (or the header `Min-Seq: N`): a client that recorded at seq N never gets an older answer."""
+    from delegations.texts import tr
+
+    from .problems import ServiceProblem
+
+    raw = request.query_params.get(MIN_SEQ) or request.headers.get("min-seq")
+    min_seq = None
+    if raw is not None:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise ServiceProblem(400, "INVALID_INPUT", tr("min_seq: expected a whole number from 0"))
+        min_seq = int(raw)
+    return request.app.state.registers.read(request.path_params.get("administration"), min_seq)
