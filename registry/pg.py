@@ -97,7 +97,7 @@ def translate_error(exc: Exception, where: object) -> RegistryError:
     if isinstance(exc, e.SerializationFailure | e.DeadlockDetected | e.LockNotAvailable | e.QueryCanceled):
         return UnavailableError(tr("{path}: the register is busy: another writer held the lock too long; try again; nothing was written", path=where), code="BUSY")
     if isinstance(exc, e.UndefinedTable | e.UndefinedFunction | e.UndefinedColumn):
-        return IntegrityError(tr("{path}: not a delegation register (no schema, or an older one): run 'delegaties upgrade' as the schema's owner ({detail})", path=where, detail=detail))
+        return UnavailableError(tr("{path}: not a delegation register (no schema, or an older one): run 'delegaties upgrade' as the schema's owner ({detail})", path=where, detail=detail), code="NO_SCHEMA")
     if isinstance(exc, e.InsufficientPrivilege) or state == "42501":
         return UnavailableError(tr("{path}: permission denied ({detail}); nothing was written", path=where, detail=detail), code="PERMISSION_DENIED")
     if isinstance(exc, e.ReadOnlySqlTransaction):
@@ -441,7 +441,7 @@ def upgrade(target: PgTarget, roles: Iterable[str] = ()) -> tuple[int, int]:
                 raw.execute("LOCK TABLE delegaties_schema IN EXCLUSIVE MODE")  # two upgrades at once: one waits
                 before = schema_version(raw)
                 if before > SCHEMA_VERSION:
-                    raise IntegrityError(tr("{path}: the schema is version {found}, newer than this program knows ({known}); upgrade delegaties", path=target, found=before, known=SCHEMA_VERSION))
+                    raise UnavailableError(tr("{path}: the schema is version {found}, newer than this program knows ({known}); upgrade delegaties", path=target, found=before, known=SCHEMA_VERSION), code="SCHEMA_VERSION")
                 with raw.cursor() as cur:
                     for version in range(before + 1, SCHEMA_VERSION + 1):
                         for statement in MIGRATIONS[version]:

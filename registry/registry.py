@@ -177,7 +177,7 @@ class Registry:
         try:
             found = pg.schema_version(conn)
             if found != pg.SCHEMA_VERSION:
-                raise IntegrityError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION))
+                raise UnavailableError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION), code="SCHEMA_VERSION")
             if conn.execute("SELECT 1 FROM access WHERE administration = ? AND role = current_user",
                             (target.administration,)).fetchone() is None:
                 raise UnavailableError(tr("{path}: this login has no access to administration '{administration}'; the schema's owner gives it with 'delegaties access --db URL --role ROLE --administration ID'", path=target, administration=target.administration), code="PERMISSION_DENIED")
