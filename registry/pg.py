@@ -62,7 +62,7 @@ def parse_url(url: str) -> PgTarget:
     for key, value in query:
         if key == "administration":
             if not _ADMINISTRATION.fullmatch(value):
-                raise InputError(tr("db: administration '{value}' is not a valid id (letters, digits, - and _; at most 64 characters)", value=value), parameter="db")
+                raise InputError(tr("the administration '{value}' in the URL is not a valid id (letters, digits, - and _; at most 64 characters)", value=value), parameter="db")
             administration = value
         else:
             rest.append((key, value))
