@@ -279,7 +279,8 @@ class PgConnection:
 
 _POOLS: dict[str, Any] = {}
 _POOLS_LOCK = threading.Lock()
-POOL_SIZE = 10  # connections per database and process, at most
+# Connections per database and process, at most (DELEGATIES_PG_POOL): each is one transaction at a time.
+POOL_SIZE = int(__import__("os").environ.get("DELEGATIES_PG_POOL") or 10)
 
 
 def _reach(target: PgTarget, connect_timeout: float = 5.0) -> RegistryError | None:
