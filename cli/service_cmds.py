@@ -61,7 +61,8 @@ def _register_path(args: argparse.Namespace) -> tuple[Path | str, str | None]:
     """The register `tokens` works on and the administration its tokens are bound to (with
     --data-dir, `cli.options.resolve_register` has already turned it into --db; a PostgreSQL
     URL names its administration)."""
-    from registry.pg import is_url, parse_url
+    from registry.locations import is_url
+    from registry.pg import parse_url
     from registry.registry import default_path
 
     db = args.db or default_path()
@@ -134,7 +135,8 @@ def service_config(args: Any):
         if not data_dir.is_dir() or not os.access(data_dir, os.R_OK | os.X_OK):
             raise _input_error(tr("--data-dir {data_dir}: not a readable directory", data_dir=data_dir))
         return ServiceConfig(data_dir=data_dir, oidc=oidc)
-    from registry.pg import is_url, parse_url
+    from registry.locations import is_url
+    from registry.pg import parse_url
 
     db = args.db or default_path()
     read_db = getattr(args, "read_db", None)

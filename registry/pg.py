@@ -16,19 +16,17 @@ recording happen under it, and the event chain stays gap-free and ordered.
 
 from __future__ import annotations
 
-import atexit
-import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from attrs import frozen
 
 from delegations.texts import tr
 
 from .errors import InputError, IntegrityError, RegistryError, UnavailableError
+from .locations import is_url
 from .store import Event, Store, Transaction
 
 __all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "parse_url", "upgrade",
@@ -38,10 +36,6 @@ SETTING = "delegaties.administration"
 SCHEMA_VERSION = 1
 _ADMINISTRATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def is_url(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
 
 
 @frozen
@@ -55,6 +49,8 @@ class PgTarget:
 
 
 def parse_url(url: str) -> PgTarget:
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # not on a file register's path
+
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     administration = None
@@ -75,6 +71,8 @@ def parse_url(url: str) -> PgTarget:
 
 def with_administration(url: str, administration: str) -> str:
     """The URL of one administration's register in the database of `url`."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "administration"]
     query.append(("administration", administration))
@@ -311,6 +309,15 @@ def pool_for(target: PgTarget, connect_timeout: float = 10.0) -> Any:
                 kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout)),
                         "application_name": "delegaties"},
                 reconnect_timeout=connect_timeout)
+            if not _POOLS:
+                import atexit
+                import logging
+
+                atexit.register(close_pools)
+                # The pool's own warnings (a reconnect attempt) would reach stderr through logging's
+                # last resort; the failure reaches the caller as our error instead. A configured
+                # logging setup still sees them.
+                logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
             pool.open(wait=False)
             _POOLS[target.conninfo] = pool
         return pool
@@ -324,10 +331,7 @@ def close_pools() -> None:
         pool.close()
 
 
-atexit.register(close_pools)
-# The pool's own warnings (a reconnect attempt) would go to stderr through logging's last resort;
-# the failure reaches the caller as our error instead. A configured logging setup still sees them.
-logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+
 
 
 def connect(target: PgTarget, wait: float, readonly: bool = False, connect_timeout: float = 10.0) -> PgConnection:

@@ -40,7 +40,10 @@ from .errors import (
     from_sqlite,
     restore,
 )
-from .pg import PgTarget, is_url, parse_url
+
+if TYPE_CHECKING:
+    from .pg import PgTarget
+from .locations import DEFAULT_DB, default_path, is_pg, is_url, location  # noqa: F401 - re-exported
 from .questions import answer
 from .store import (
     DEFAULT_WAIT,
@@ -54,22 +57,7 @@ from .store import (
     sha256,
 )
 
-DEFAULT_DB = "delegaties.db"
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def default_path() -> Path | str:
-    value = os.environ.get("DELEGATIES_DB") or DEFAULT_DB
-    return value if is_url(value) else Path(value)
-
-
-def location(path: str | Path | None) -> Path | PgTarget:
-    """Where a register is: a file, or a PostgreSQL URL (contract section 9)."""
-    if path is None:
-        path = default_path()
-    if isinstance(path, PgTarget):
-        return path
-    return parse_url(path) if is_url(path) else Path(path)
 
 
 def parse_moment(value: str | date | datetime | None) -> str | None:
@@ -115,7 +103,7 @@ class Registry:
         if self._keys is None:
             from .keys import KEYS_ENV, Keys
 
-            if isinstance(self.path, PgTarget):  # the service host's own directory, one per administration
+            if is_pg(self.path):  # the service host's own directory, one per administration
                 directory = Path(os.environ.get(KEYS_ENV) or "keys") / str(self.path.administration)
             else:
                 directory = os.environ.get(KEYS_ENV) or Path(self.path).resolve().parent / "keys"
@@ -128,7 +116,7 @@ class Registry:
         """Create an empty register, readable and writable by its owner only (`mode` 0o640 adds
         read access for the group); the -wal and -shm files get the same mode."""
         path = location(path)
-        if isinstance(path, PgTarget):
+        if is_pg(path):
             return cls._open_pg(path, create=True, readonly=False, wait=wait, new=True)
         if os.path.lexists(path):
             if not path.is_file() or path.is_symlink():
@@ -146,7 +134,7 @@ class Registry:
         """Open a register; `lazy` reads only what each question touches (one-shot commands);
         `readonly` never writes (works without write permission and on a read-only file system)."""
         path = location(path)
-        if isinstance(path, PgTarget):
+        if is_pg(path):
             return cls._open_pg(path, create=create, readonly=readonly, wait=wait)
         if not path.exists():
             if not create:
@@ -200,7 +188,7 @@ class Registry:
         """`import`: load files into the register at `path`, creating it if needed. A failed
         first import leaves no (empty) register file behind."""
         path = location(path)
-        new = not isinstance(path, PgTarget) and not path.exists()
+        new = not is_pg(path) and not path.exists()  # type: ignore[union-attr]
         reg = cls.open(path, create=True, wait=wait)
         try:
             return reg, reg.load(*files, assertions=assertions)

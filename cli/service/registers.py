@@ -20,7 +20,8 @@ from pathlib import Path
 from delegations.texts import tr
 from registry import Registry
 from registry.errors import InputError, NotFoundError, UnavailableError
-from registry.pg import is_url, with_administration
+from registry.locations import is_url
+from registry.pg import with_administration
 from registry.store import connect
 from registry.tokens import ADMINISTRATION_ID, TokenStore
 
