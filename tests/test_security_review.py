@@ -26,7 +26,15 @@ SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|PRAGMA|ALTER|WHERE
 
 # (file, how, interpolated expressions or format keywords) -> why that is safe
 ALLOWED = {
+    ("registry/fsck.py", "f-string", ("columns", "table", "order")): "names and ORDER BY clauses from projections.TABLES, "
+                                                                     "set in code; columns from the in-memory schema's own",
     ("registry/fsck.py", "f-string", ("table", "order")): "names and ORDER BY clauses from projections.TABLES, set in code",
+    ("registry/fsck.py", "f-string", ("order",)): "rowid or seq, chosen in code by engine",
+    ("registry/pg.py", "f-string", ("SETTING",)): "the name of the setting, a module constant",
+    ("registry/pg.py", "f-string", ("name",)): "table names from pg.TABLES, set in code",
+    ("registry/pg.py", "f-string", ("name", "columns")): "table names and column definitions from pg.TABLES",
+    ("registry/pg.py", "f-string", ("name", "_POLICY", "_POLICY")): "table names from pg.TABLES and the policy constant",
+    ("registry/reports.py", "f-string", ("column",)): "a column name chosen in code",
     ("registry/schema.py", "f-string", ("_APPEND_ONLY",)): "the trigger body, a module constant",
     ("registry/store.py", "f-string", ("int(wait * 1000)",)): "a number of milliseconds computed in code",
     ("registry/store.py", "f-string", ("','.join('?' * len(kinds))",)): "a list of ? placeholders",
