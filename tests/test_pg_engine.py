@@ -408,3 +408,23 @@ def test_other_registers_answer_alike_on_both_engines(source, pg_new_db, tmp_pat
             assert results[0] == results[1], q
             allowed += isinstance(results[0], dict) and results[0]["allowed"]
         assert allowed > 0  # the questions reach real chains, not only refusals
+
+
+def test_reporting_duties_and_what_changed_on_either_engine(register, tmp_path: Path) -> None:
+    db = register("voorbeeldegem")
+    assert cli("--db", db, "import", EXAMPLE).code == 0
+    before = cli("--db", db, "--json", "duties", "--on", "2025-12-31").json["duties"]
+    duty = next(d for d in before if d["status"] == "overdue")
+    r = cli("--db", db, "--json", "duties", "done", "--grant", duty["grant"], "--period", duty["period"],
+            "--on", duty["until"], "--ref", "MEMO-1")
+    assert r.code == 0 and r.json["recorded"] is True, r
+    again = cli("--db", db, "--json", "duties", "done", "--grant", duty["grant"], "--period", duty["period"],
+                "--on", duty["until"], "--ref", "MEMO-1")
+    assert again.code == 0 and again.json["recorded"] is False  # the same report twice: written once
+    after = cli("--db", db, "--json", "duties", "--on", "2025-12-31").json["duties"]
+    done = [d for d in after if (d["grant"], d["period"]) == (duty["grant"], duty["period"])]
+    assert [(d["status"], d["done_on"], d["reference"]) for d in done] == [("done", duty["until"], "MEMO-1")]
+    assert len(after) == len(before)
+    # what changed since before the import: everything gained, nothing lost
+    r = cli("--db", db, "--json", "diff", "--as-known-on", "2000-01-01")
+    assert r.code == 0 and r.json["gained"] and not r.json["lost"], r
