@@ -146,6 +146,10 @@ def service_config(args: Any):
         target = parse_url(str(db))
         if read_db is not None and parse_url(read_db).administration not in (None, target.administration):
             raise _input_error(tr("--read-db: names another administration than --db"))
+        if read_db is not None and target.administration is not None:
+            from registry.pg import with_administration
+
+            read_db = with_administration(read_db, target.administration)  # the replica of the same register
         if target.administration is None:  # every administration of the database this login may serve
             from registry import pg
 

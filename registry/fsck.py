@@ -20,15 +20,8 @@ def fsck(store: Store, points: tuple[tuple[int, str, str], ...] = ()) -> list[Te
     register must still contain."""
     # One read transaction: the log and the projections must come from the same snapshot, or a use
     # committed by another process between two SELECTs looks like a projection row without an event.
-    conn = store.conn
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")
-    try:
+    with store.snapshot():
         return _fsck(store, points)
-    finally:
-        if own and conn.in_transaction:
-            conn.execute("ROLLBACK")
 
 
 def _fsck(store: Store, points: tuple[tuple[int, str, str], ...]) -> list[Text]:

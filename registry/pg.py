@@ -141,11 +141,19 @@ class PgConnection:
         self.readonly = readonly
         self._held: Any = None  # the pooled connection of the open explicit transaction
         self._lease: Any = None
+        self._queue: threading.Lock | None = None
         self._cache: dict[str, str] = {}
 
     @property
     def in_transaction(self) -> bool:
         return self._held is not None
+
+    def view(self, administration: str | None) -> PgConnection:
+        """Another view of the same database (and pool) for `administration`; it shares nothing
+        that changes, so views may be used from different threads."""
+        view = PgConnection(self.pool, self.target, self.wait, self.readonly)
+        view.administration = administration
+        return view
 
     def _sql(self, sql: str) -> str:
         found = self._cache.get(sql)
@@ -233,8 +241,20 @@ class PgConnection:
     def _begin(self, write: bool) -> None:
         if self._held is not None:
             raise UnavailableError(tr("{path}: a transaction is already open", path=self.target), code="DATABASE_ERROR")
-        lease = self.pool.connection(timeout=self.wait)
-        raw = lease.__enter__()
+        queue = None
+        if write:
+            # Writers of one administration in this process wait here, not on a pooled connection:
+            # ten of them queued behind a long write would otherwise leave none for the others.
+            queue = _writer_queue(self.administration)
+            if not queue.acquire(timeout=self.wait):
+                raise UnavailableError(tr("{path}: the register is busy: another writer held the lock too long; try again; nothing was written", path=self.target), code="BUSY")
+        try:
+            lease = self.pool.connection(timeout=self.wait)
+            raw = lease.__enter__()
+        except BaseException:
+            if queue is not None:
+                queue.release()
+            raise
         try:
             # Readers (fsck) see one snapshot; writers see every commit made before their lock.
             raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -251,18 +271,22 @@ class PgConnection:
             except Exception:  # noqa: BLE001, S110 - the connection goes back broken; the pool checks it
                 pass
             lease.__exit__(type(exc), exc, exc.__traceback__)
+            if queue is not None:
+                queue.release()
             raise
-        self._held, self._lease = raw, lease
+        self._held, self._lease, self._queue = raw, lease, queue
 
     def _end(self, word: str) -> None:
-        raw, lease = self._held, self._lease
+        raw, lease, queue = self._held, self._lease, self._queue
         if raw is None:
             return
-        self._held = self._lease = None
+        self._held = self._lease = self._queue = None
         try:
             raw.execute(word)
         finally:
             lease.__exit__(None, None, None)
+            if queue is not None:
+                queue.release()
 
     def close(self) -> None:
         if self._held is not None:
@@ -273,6 +297,14 @@ class PgConnection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_QUEUES: dict[str | None, threading.Lock] = {}
+
+
+def _writer_queue(administration: str | None) -> threading.Lock:
+    with _POOLS_LOCK:
+        return _QUEUES.setdefault(administration, threading.Lock())
 
 
 _POOLS: dict[str, Any] = {}

@@ -36,12 +36,15 @@ class Exercise:
     jti: str | None = None  # of the attestation of this use, when one was asked for or exists
     token: str | None = None
     note: Text | None = None  # e.g. today's answer differs from the recorded one
+    # The seq of this use's event (recorded, or refused): a reader that must see it asks ?min_seq=
+    seq: int | None = None
 
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
         """What `check --record [--attest] --json` prints (and the service answers)."""
         return self.answer.to_dict(lang) | {
             "recorded": self.reference if self.recorded else None, "replayed": self.replayed, "jti": self.jti,
-            "attestation": self.token, "note": self.note(lang) if self.note is not None else None}
+            "attestation": self.token, "note": self.note(lang) if self.note is not None else None,
+            "recorded_seq": self.seq}
 
 
 def payload(q: Question, answer: Answer, reference: str, jti: str | None) -> dict[str, Any]:
@@ -80,15 +83,18 @@ def exercise(reg: Any, q: Question, reference: str, *, attest: bool = False, exp
         jti = attestations.new_jti() if attest else None
         body = payload(q, fresh, reference, jti)
         if not fresh.allowed:
-            if tx.execute("SELECT 1 FROM refusals WHERE reference = ?", (reference,)).fetchone() is None:
+            refused = tx.execute("SELECT seq FROM refusals WHERE reference = ?", (reference,)).fetchone()
+            if refused is None:
                 ev = tx.append("use.refused", {**body, "codes": sorted({r.code for r in fresh.reasons}),
                                                "grants": sorted({r.grant for r in fresh.reasons if r.grant})})
                 projections.apply(conn, ev)
+                refused = (ev.seq,)
             token = attestations.issue(tx, fresh, signer, jti, issuer, exp, reference) if signer else None
-            return Exercise(fresh, reference, recorded=False, replayed=False, jti=jti, token=token)
-        projections.apply(conn, tx.append("use.recorded", body))
+            return Exercise(fresh, reference, recorded=False, replayed=False, jti=jti, token=token, seq=refused[0])
+        ev = tx.append("use.recorded", body)
+        projections.apply(conn, ev)
         token = attestations.issue(tx, fresh, signer, jti, issuer, exp, reference) if signer else None
-    return Exercise(fresh, reference, recorded=True, replayed=False, jti=jti, token=token)
+    return Exercise(fresh, reference, recorded=True, replayed=False, jti=jti, token=token, seq=ev.seq)
 
 
 def _replay(reg: Any, tx: Any, q: Question, reference: str, row: tuple, fresh: Answer, signer: Any, issuer: str,
@@ -110,4 +116,4 @@ def _replay(reg: Any, tx: Any, q: Question, reference: str, row: tuple, fresh: A
         # Recorded without an attestation: attest the recorded answer now, linked by the reference.
         jti = attestations.new_jti()
         token = attestations.issue(tx, original, signer, jti, issuer, exp, reference)
-    return Exercise(original, reference, recorded=True, replayed=True, jti=jti, token=token, note=note)
+    return Exercise(original, reference, recorded=True, replayed=True, jti=jti, token=token, note=note, seq=seq)

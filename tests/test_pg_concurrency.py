@@ -8,8 +8,6 @@ saw recorded is there exactly once, the workers agree on the shared references, 
 the same time without waiting for each other. A recording process killed with SIGKILL loses none
 of the uses it saw committed and leaves neither half a use nor a held lock behind.
 
-A test marked xfail(strict) describes a known product bug; it starts to XPASS, and so to fail, once
-the bug is fixed: then remove the mark.
 
 The SQLite versions of these tests are tests/test_concurrency_uses.py and tests/test_crash_safety.py.
 """
@@ -290,10 +288,6 @@ def test_a_writer_of_one_administration_never_waits_for_another(pg_db, tmp_path:
     assert (a_refs, b_refs) == (["A-NADIEN"], ["B-TIJDENS"])
 
 
-@pytest.mark.xfail(strict=True, raises=UnavailableError,
-                   reason="product bug: a writer waiting for its administration's lock holds a connection of the "
-                          "process's one pool, so ten waiting writers of A leave none for B (registry/pg.py "
-                          "PgConnection._begin)")
 def test_writers_queued_on_one_administration_leave_the_others_a_connection(pg_db, tmp_path: Path) -> None:
     """Twelve writers of A queue behind an open transaction of A in this process; B, already open,
     records meanwhile."""

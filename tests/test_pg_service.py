@@ -9,8 +9,6 @@
   never gets an answer from before seq N, also while the replica is held back; a min_seq beyond the
   primary's head gets the primary's head, never a seq that does not exist.
 
-A test marked xfail(strict) describes a known product bug; it starts to XPASS, and so to fail, once
-the bug is fixed: then remove the mark.
 """
 
 from __future__ import annotations
@@ -156,9 +154,6 @@ def test_an_administration_that_is_not_served_is_not_found(site) -> None:
         assert r.status_code == 401 and r.json()["code"] == "UNAUTHENTICATED"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="product bug: an administration that is not served is 422 NOT_FOUND, while the OpenAPI "
-                          "document (cli/service/native.py ERRORS) promises 404")
 def test_an_administration_that_is_not_served_is_404(site) -> None:
     server, _, _ = site
     with server.client() as c:
@@ -174,10 +169,6 @@ def test_ready_and_health(site) -> None:
         assert c.get("/health").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="product bug: /ready (run in a worker thread) sets the administration of the one token "
-                          "connection to None while the event loop looks a token up on it "
-                          "(cli/service/registers.py tokens_reachable / _pg_token_conn): valid tokens get 401")
 def test_readiness_probes_do_not_disturb_the_token_look_ups(site) -> None:
     server, _, tokens = site
     stop = threading.Event()
@@ -284,7 +275,8 @@ def test_a_read_with_min_seq_never_comes_from_before_that_seq(replicated, pg_rep
             r = c.post("/v1/uses", json={**USE, "reference": ref})
             assert r.status_code == 201 and r.json()["recorded"] == ref, r.text
             # the answer says the register it was decided on; the use is the next event
-            n = r.json()["register"]["seq"] + 1
+            n = r.json()["recorded_seq"]
+            assert n == r.json()["register"]["seq"] + 1  # the use is the event after the one decided on
             seen[ref] = n
             how = i % 3
             if how == 0:
@@ -359,7 +351,8 @@ def test_a_replica_held_back_answers_old_without_min_seq_and_never_with_it(repli
         stale = c.post("/v1/check", json=USE).json()["register"]
         r = c.post("/v1/uses", json={**USE, "reference": "ACHTER-1"})
         assert r.status_code == 201
-        n = r.json()["register"]["seq"] + 1
+        n = r.json()["recorded_seq"]
+        assert n == r.json()["register"]["seq"] + 1  # the use is the event after the one decided on
         assert n > stale["seq"]
         # the replica stays behind: a plain read says so (its own, older seq, truthfully)
         plain = c.post("/v1/check", json=USE).json()["register"]
@@ -386,16 +379,13 @@ def test_many_administrations_with_a_replica_honour_min_seq(pg_cluster, pg_repli
         for i in range(5):
             r = c.post(f"{prefix}/v1/uses", json={**USE, "reference": f"MR-{i}"})
             assert r.status_code == 201, r.text
-            n = r.json()["register"]["seq"] + 1
+            n = r.json()["recorded_seq"]
+            assert n == r.json()["register"]["seq"] + 1  # the use is the event after the one decided on
             r = c.post(f"{prefix}/v1/check?min_seq={n}", json=USE)
             assert r.status_code == 200 and r.json()["register"]["seq"] >= n, r.text
         assert replica_backends(pg_replica, pg_db.name) >= 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="product bug: with --db URL?administration=ID, a --read-db URL without ?administration is "
-                          "accepted at start, but every read then fails (cli/service/registers.py Registers.path "
-                          "returns the replica URL as it is)")
 def test_a_replica_url_without_administration_serves_the_db_administration(replicated, pg_db, tmp_path: Path,
                                                                           pg_replica) -> None:
     """Either the replica's copy of the --db administration answers, or serve refuses to start."""
@@ -417,3 +407,23 @@ def test_the_service_refuses_a_replica_of_another_administration(replicated, pg_
     with pytest.raises(AssertionError, match="serve exited with 2"), \
             serve("--db", url, tmp=tmp_path, env=keys_env(tmp_path), options=("--read-db", other)):
         pass
+
+
+def test_a_replica_that_cannot_be_reached_leaves_the_reads_to_the_primary(pg_db, tmp_path: Path) -> None:
+    """A replica that is down (nothing listens on its port) does not take the reads down with it:
+    they are answered by the primary, promptly, with the primary's seq."""
+    from tests.service_helpers import free_port
+
+    url = ceiling_url(pg_db, tmp_path)
+    token = new_token("--db", url, role="recorder")
+    dead = f"postgresql://{APP}@127.0.0.1:{free_port()}/{pg_db.name}"
+    with serve("--db", url, tmp=tmp_path, options=("--read-db", dead)) as server, server.client(token) as c:
+        r = c.post("/v1/uses", json={**USE, "reference": "DOWN-1"})
+        assert r.status_code == 201, r.text
+        n = r.json()["recorded_seq"]
+        for query in ("", f"?min_seq={n}"):
+            started = time.monotonic()
+            answer = c.post(f"/v1/check{query}", json=USE)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["register"]["seq"] >= n and on_primary_chain(url, answer.json()["register"])
+            assert time.monotonic() - started < 10

@@ -185,6 +185,7 @@ class UseDoc(AnswerDoc):
     jti: str | None = None
     attestation: str | None = None
     note: str | None = None  # e.g. on a replay: today's answer would differ from the recorded one
+    recorded_seq: int | None = None  # the seq of this use's event: pass it as ?min_seq= to read it back
 
 
 @frozen

@@ -176,8 +176,7 @@ def changes(request: Request, after: int = Parameter(default=0, ge=0, le=2**62),
     from registry.feed import events_after
 
     with reading(request) as reg:
-        events, more = events_after(reg.store, after, limit)
-        seq, head = reg.head
+        events, more, (seq, head) = events_after(reg.store, after, limit)
     items = [{"seq": e.seq, "recorded_at": e.recorded_at, "kind": e.kind, "hash": e.hash, "summary": _summary(e)}
              for e in events]
     return json_response({"events": items, "cursor": events[-1].seq if events else after, "more": more,

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from delegations.texts import tr
@@ -28,6 +28,7 @@ from registry.tokens import ADMINISTRATION_ID, TokenStore
 from .config import ServiceConfig
 
 REPLICA_WAIT = 2.0  # seconds a read that demands a seq waits for the replica before the primary answers
+REPLICA_RETRY = 5.0  # seconds the primary answers alone after the replica could not be reached
 
 
 class Registers:
@@ -40,6 +41,7 @@ class Registers:
         # register state, so a burst of 40 threads must wait for one rather than load 40 states.
         self._slots: dict[str | None, threading.BoundedSemaphore] = {}
         self._db_admin: str | None = None
+        self._replica_down_until = 0.0
 
     def path(self, administration: str | None, replica: bool = False) -> Path | str:
         config = self.config
@@ -69,11 +71,23 @@ class Registers:
                 yield reg
             return
         deadline = time.monotonic() + REPLICA_WAIT
-        while True:
-            with self.use(administration, replica=True) as reg:
-                if min_seq is None or reg.store.head()[0] >= min_seq:
+        while time.monotonic() >= self._replica_down_until:
+            stack = ExitStack()
+            try:
+                reg = stack.enter_context(self.use(administration, replica=True))
+                fresh = min_seq is None or reg.store.head()[0] >= min_seq
+            except UnavailableError as exc:
+                stack.close()
+                if exc.code not in ("DATABASE_UNAVAILABLE", "BUSY"):
+                    raise
+                # The replica is down: the primary answers, and the replica is tried again later.
+                self._replica_down_until = time.monotonic() + REPLICA_RETRY
+                break
+            if fresh:
+                with stack:  # only the look-up above falls back; the request's own errors go out
                     yield reg
-                    return
+                return
+            stack.close()
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.02)
@@ -138,27 +152,27 @@ class Registers:
         return conn
 
     def _pg_token_conn(self, key: str | None):
-        # One connection view for every administration's tokens, used on the event loop only: the
-        # administration is set on it just before each look-up (and only for that transaction).
+        # One pool-backed view of the database for every administration's tokens (used on the event
+        # loop): each look-up gets its own view, bound to its administration for its transactions
+        # only, so a probe in another thread cannot change what a look-up sees.
         from registry.pg import connect, parse_url
 
-        conn = self._token_conns.get("pg")
-        if conn is None:
+        base = self._token_conns.get("pg")
+        if base is None:
             try:
-                conn = connect(parse_url(str(self.config.pg or self.config.db)), wait=5.0, readonly=True)
+                base = connect(parse_url(str(self.config.pg or self.config.db)), wait=5.0, readonly=True)
             except (NotFoundError, UnavailableError, InputError):
                 return None
-            self._token_conns["pg"] = conn  # type: ignore[assignment]
+            self._token_conns["pg"] = base  # type: ignore[assignment]
         if self.config.pg is None:
-            return conn
-        conn.administration = key
-        return conn
+            return base
+        return base.view(key)
 
     def tokens_reachable(self) -> bool:
         """PostgreSQL with many administrations: the database answers (what /ready reports)."""
         conn = self._pg_token_conn(None)
         try:
-            return conn is not None and conn.catalog("SELECT 1") == [(1,)]
+            return conn is not None and conn.view(None).catalog("SELECT 1") == [(1,)]
         except Exception:  # noqa: BLE001 - not ready, whatever the reason
             return False
 
@@ -192,8 +206,14 @@ class Registers:
         self._token_conns.clear()
 
 
+class NotServed(NotFoundError):
+    """An administration this service does not serve: 404, alike whether it exists elsewhere or not."""
+
+    http_status = 404
+
+
 def _unknown(administration: str | None) -> NotFoundError:
-    return NotFoundError(tr("administration '{administration}' is not served here", administration=administration))
+    return NotServed(tr("administration '{administration}' is not served here", administration=administration))
 
 
 MIN_SEQ = "min_seq"  # query parameter: the answer must come from a register at or after this seq
