@@ -460,6 +460,11 @@ def _md(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
 def run(sizes: tuple[int, ...], plan: dict[str, Any], seed: int = 1, fast_pg: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="delegaties-bench-scale-"))
@@ -473,6 +478,7 @@ def run(sizes: tuple[int, ...], plan: dict[str, Any], seed: int = 1, fast_pg: bo
         "register": {"params": REGISTER.tag(), "grants": city.grant_count(), "decisions": len(city.decisions),
                      "persons": len(city.persons), "positions": len(city.positions), "units": len(city.units),
                      "appointments": len(city.appointments), "questions": len(questions), "uses": len(uses)},
+        "commit": _git("rev-parse", "--short", "HEAD"), "work_tree_changed": bool(_git("status", "--porcelain", "-uno")),
         "sizes": list(sizes), "plan": plan, "pg_pool": int(os.environ.get("DELEGATIES_PG_POOL") or 10),
         "load": {}, "postgresql": {}, "sqlite": {},
     }
