@@ -35,6 +35,9 @@ def register(sub: Any, add: Any, lang: str) -> None:
     p.add_argument("--read-db", dest="read_db", metavar="URL",
                    help=tr("PostgreSQL: a streaming replica of --db to answer reads from (an answer that must include "
                            "seq N, ?min_seq=N, comes from the primary while the replica is behind)")(lang))
+    p.add_argument("--max-administrations", dest="max_administrations", type=int, default=64, metavar="N",
+                   help=tr("with many administrations: how many keep their loaded register between requests "
+                           "(default 64; each takes memory, one evicted is loaded again on its next request)")(lang))
     p.add_argument("--log-level", dest="log_level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                    help=tr("how much the server logs (default info)")(lang))
     p.set_defaults(run=serve)
@@ -122,6 +125,9 @@ def service_config(args: Any):
 
     if not 0 < args.port < 65536:
         raise _input_error(tr("--port: expected 1 to 65535"))
+    keep = getattr(args, "max_administrations", 64)
+    if not 1 <= keep <= 100_000:
+        raise _input_error(tr("--max-administrations: expected 1 to 100000"))
     oidc = None
     if args.oidc_issuer or args.oidc_audience or args.oidc_jwks_url:
         if not (args.oidc_issuer and args.oidc_audience):
@@ -134,7 +140,7 @@ def service_config(args: Any):
         data_dir = Path(args.data_dir)
         if not data_dir.is_dir() or not os.access(data_dir, os.R_OK | os.X_OK):
             raise _input_error(tr("--data-dir {data_dir}: not a readable directory", data_dir=data_dir))
-        return ServiceConfig(data_dir=data_dir, oidc=oidc)
+        return ServiceConfig(data_dir=data_dir, oidc=oidc, max_administrations=keep)
     from registry.locations import is_url
     from registry.pg import parse_url
 
@@ -157,7 +163,7 @@ def service_config(args: Any):
                 found = pg.schema_version(conn)
             if found != pg.SCHEMA_VERSION:
                 raise _input_error(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION))
-            return ServiceConfig(pg=str(db), read_db=read_db, oidc=oidc)
+            return ServiceConfig(pg=str(db), read_db=read_db, oidc=oidc, max_administrations=keep)
         Registry.open(str(db)).close()
         return ServiceConfig(db=str(db), read_db=read_db, oidc=oidc)
     db = Path(db)

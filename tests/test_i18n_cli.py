@@ -147,7 +147,7 @@ def test_the_dutch_help_texts_are_the_catalogs_translations_of_the_english_ones(
     assert check["help"] == gettext("show this help message and exit", "nl")
 
 
-LITERAL_METAVARS = ("REF", "T1", "T2", "SEQ:HEAD", "done", "TOKEN_ID", "URL")
+LITERAL_METAVARS = ("REF", "T1", "T2", "SEQ:HEAD", "done", "TOKEN_ID", "URL", "N")
 
 
 # -- usage errors ------------------------------------------------------------------------------------

@@ -81,3 +81,15 @@ def test_tokens_are_bound_to_the_administration_given(site) -> None:
     assert r.code == 2  # --data-dir needs --administration
     r = cli("--data-dir", data, "--administration", "../etc", "tokens", "list")
     assert r.code == 2
+
+
+def test_how_many_administrations_stay_loaded_is_a_setting(tmp_path) -> None:
+    from cli.main import build_parser
+    from cli.service_cmds import service_config
+
+    args = build_parser("en").parse_args(["--data-dir", str(tmp_path), "serve", "--max-administrations", "300"])
+    assert service_config(args).max_administrations == 300
+    args = build_parser("en").parse_args(["--data-dir", str(tmp_path), "serve"])
+    assert service_config(args).max_administrations == 64
+    r = cli("--data-dir", tmp_path, "serve", "--max-administrations", "0")
+    assert r.code == 2
