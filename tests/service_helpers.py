@@ -76,3 +76,27 @@ def new_token(*where: object, role: str = "reader") -> str:
     r = cli(*where, "tokens", "new", "--role", role)
     assert r.code == 0, r
     return r.out.strip().splitlines()[-1]
+
+
+def record_concurrently(server: Server, token: str, plans: list[list[dict]], scope: dict) -> list[tuple[dict, int, dict]]:
+    """POST /v1/uses for every planned item, one client per plan at once; a 503 BUSY is retried
+    (as a finance system would after Retry-After; the reference makes the retry idempotent).
+    (item, status, answer) per item."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(items: list[dict]) -> list[tuple[dict, int, dict]]:
+        out = []
+        with server.client(token) as c:
+            for item in items:
+                body = {**item, **scope}
+                for _attempt in range(30):
+                    r = c.post("/v1/uses", json=body)
+                    if r.status_code != 503:
+                        break
+                    assert r.json()["code"] == "BUSY" and r.headers["retry-after"] == "1", r.text
+                assert r.status_code in (200, 201, 422), r.text
+                out.append((item, r.status_code, r.json()))
+        return out
+
+    with ThreadPoolExecutor(len(plans)) as pool:
+        return [x for chunk in pool.map(run, plans) for x in chunk]

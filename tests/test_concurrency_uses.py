@@ -14,6 +14,7 @@ import sys
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,27 +70,40 @@ def plans(seed: int) -> list[list[tuple[str, str, str, str]]]:
     return out
 
 
+def run_process_workers(url: str, tmp: Path, seed: int, timeout: float = 300) -> list[dict[str, Any]]:
+    """The planned workers on register `url` (a file or a PostgreSQL URL), started together; their reports."""
+    go = tmp / "go"
+    procs = []
+    try:
+        for w, plan in enumerate(plans(seed)):
+            plan_file = tmp / f"plan{w}.json"
+            plan_file.write_text(json.dumps(plan))
+            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, url, str(plan_file), str(go), str(w % 2),
+                                           VERBINTENIS],
+                                          cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for p in procs:  # every worker has imported everything and opened the register
+            line = p.stdout.readline()
+            assert line and json.loads(line) == {"ready": True}, p.stderr.read() if not line else line
+        go.touch()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=timeout)
+            assert p.returncode == 0, err
+            results += [json.loads(line) for line in out.splitlines()]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+    assert len(results) == sum(len(plan) for plan in plans(seed))
+    return results
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_concurrent_check_and_record(tmp_path: Path, seed: int) -> None:
     db = new_register(tmp_path, ceiling_register(10_000, 6_000, None, 3_000), "gedeeld")
-    go = tmp_path / "go"
-    procs = []
-    for w, plan in enumerate(plans(seed)):
-        plan_file = tmp_path / f"plan{w}.json"
-        plan_file.write_text(json.dumps(plan))
-        procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(db), str(plan_file), str(go), str(w % 2),
-                                       VERBINTENIS],
-                                      cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    for p in procs:  # every worker has imported everything and opened the register
-        assert json.loads(p.stdout.readline()) == {"ready": True}
-    go.touch()
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        results += [json.loads(line) for line in out.splitlines()]
-    assert len(results) == sum(len(plan) for plan in plans(seed))
+    results = run_process_workers(str(db), tmp_path, seed)
 
     conn = sqlite3.connect(db)
     uses = {ref: (actor, Decimal(amount), on) for ref, actor, amount, on in

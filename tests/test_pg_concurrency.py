@@ -15,7 +15,6 @@ The SQLite versions of these tests are tests/test_concurrency_uses.py and tests/
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import signal
@@ -36,7 +35,7 @@ from registry.errors import UnavailableError
 from tests.helpers import REPO, VERBINTENIS, write_yaml
 from tests.pg_helpers import pg_register_url
 from tests.pg_server import APP, PgDatabase
-from tests.test_concurrency_uses import ACTORS, CEILINGS, WORKER, plans
+from tests.test_concurrency_uses import ACTORS, CEILINGS, run_process_workers
 from tests.test_four_eyes import ceiling_register
 
 ADMINISTRATION = "proefgem"  # the id in tests.helpers.base_register, so the URL's administration
@@ -126,38 +125,10 @@ def assert_outcomes(db: PgDatabase, url: str, results: list[dict[str, Any]],
 
 # -- several processes ----------------------------------------------------------------------------
 
-def run_process_workers(url: str, tmp: Path, seed: int) -> list[dict[str, Any]]:
-    go = tmp / "go"
-    procs = []
-    try:
-        for w, plan in enumerate(plans(seed)):
-            plan_file = tmp / f"plan{w}.json"
-            plan_file.write_text(json.dumps(plan))
-            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, url, str(plan_file), str(go), str(w % 2),
-                                           VERBINTENIS],
-                                          cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for p in procs:  # every worker has imported everything and opened the register
-            line = p.stdout.readline()
-            assert line and json.loads(line) == {"ready": True}, p.stderr.read() if not line else line
-        go.touch()
-        results = []
-        for p in procs:
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, err
-            results += [json.loads(line) for line in out.splitlines()]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-    assert len(results) == sum(len(plan) for plan in plans(seed))
-    return results
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_processes_check_and_record_at_once(pg_db, tmp_path: Path, seed: int) -> None:
     url = ceiling_url(pg_db, tmp_path)
-    results = run_process_workers(url, tmp_path, seed)
+    results = run_process_workers(url, tmp_path, seed, timeout=120)
     assert_outcomes(pg_db, url, results)
     # the register is still usable by the next writer, and it decides by the sum the workers left
     used = yearly_sums(pg_db).get(("CBS-F/1", 2025), Decimal(0))

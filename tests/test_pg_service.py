@@ -27,7 +27,7 @@ from registry import Registry
 from tests.helpers import EXAMPLE, VERBINTENIS, base_register, cli, decision, grant, write_yaml
 from tests.pg_helpers import prepared
 from tests.pg_server import APP
-from tests.service_helpers import new_token, serve
+from tests.service_helpers import new_token, record_concurrently, serve
 from tests.test_pg_concurrency import (
     AANKOOP,
     ADMINISTRATION,
@@ -206,24 +206,7 @@ def test_concurrent_http_recorders_never_exceed_a_ceiling(pg_db, tmp_path: Path)
     token = new_token("--db", url, role="recorder")
     plans = plan(7)
     with serve("--db", url, tmp=tmp_path, env=keys_env(tmp_path)) as server:
-        def run(items: list[dict]) -> list[tuple[dict, int, dict]]:
-            out = []
-            with server.client(token) as c:
-                for item in items:
-                    body = {**item, "power": VERBINTENIS, **AANKOOP}
-                    for _attempt in range(30):
-                        r = c.post("/v1/uses", json=body)
-                        # A writer that waited out its bound is told to retry; the reference makes
-                        # the retry idempotent.
-                        if r.status_code != 503:
-                            break
-                        assert r.json()["code"] == "BUSY" and r.headers["retry-after"] == "1", r.text
-                    assert r.status_code in (200, 201, 422), r.text
-                    out.append((item, r.status_code, r.json()))
-            return out
-
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            results = [x for chunk in pool.map(run, plans) for x in chunk]
+        results = record_concurrently(server, token, plans, {"power": VERBINTENIS, **AANKOOP})
     assert len(results) == sum(len(p) for p in plans)
     assert_ceilings_hold(pg_db)
     assert any(code == 422 for _, code, _ in results)  # the ceilings were reached

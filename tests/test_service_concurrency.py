@@ -7,11 +7,10 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from tests.helpers import VERBINTENIS, cli, new_register
-from tests.service_helpers import new_token, serve
+from tests.service_helpers import new_token, record_concurrently, serve
 from tests.test_concurrency_uses import ACTORS, CEILINGS
 from tests.test_four_eyes import ceiling_register
 
@@ -37,24 +36,7 @@ def test_concurrent_recorders_never_exceed_a_ceiling(tmp_path) -> None:
     token = new_token("--db", db, role="recorder")
     plans = plan(7)
     with serve("--db", db, tmp=tmp_path) as server:
-        def run(items: list[dict]) -> list[tuple[dict, int, dict]]:
-            out = []
-            with server.client(token) as c:
-                for item in items:
-                    body = {**item, "power": VERBINTENIS, "budget_key": "0119/6140000", "unit": "aankoop"}
-                    for _attempt in range(30):
-                        r = c.post("/v1/uses", json=body)
-                        # A writer that waited out its bound is told to retry, as a finance system
-                        # would after Retry-After; the reference makes the retry idempotent.
-                        if r.status_code != 503:
-                            break
-                        assert r.json()["code"] == "BUSY" and r.headers["retry-after"] == "1", r.text
-                    assert r.status_code in (200, 201, 422), r.text
-                    out.append((item, r.status_code, r.json()))
-            return out
-
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            results = [x for chunk in pool.map(run, plans) for x in chunk]
+        results = record_concurrently(server, token, plans, {"power": VERBINTENIS, "budget_key": "0119/6140000", "unit": "aankoop"})
     conn = sqlite3.connect(db)
     uses = {ref: (actor, Decimal(amount), on) for ref, actor, amount, on in
             conn.execute('SELECT reference, actor, amount, "on" FROM uses')}
