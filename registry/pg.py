@@ -479,7 +479,7 @@ def upgrade(target: PgTarget, roles: Iterable[str] = ()) -> tuple[int, int]:
     roles = list(roles)
     for role in roles:
         if not _ROLE.fullmatch(role):
-            raise InputError(tr("role: '{role}' is not a valid role name", role=role), parameter="role")
+            raise InputError(tr("role: '{role}' is not a valid role name (expected lowercase letters, digits and _, starting with a letter or _, at most 63)", role=role), parameter="role")
     try:
         with psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10) as raw:
             with raw.transaction():
@@ -520,7 +520,7 @@ def access(target: PgTarget, role: str, administration: str, revoke: bool = Fals
     import psycopg
 
     if not _ROLE.fullmatch(role):
-        raise InputError(tr("role: '{role}' is not a valid role name", role=role), parameter="role")
+        raise InputError(tr("role: '{role}' is not a valid role name (expected lowercase letters, digits and _, starting with a letter or _, at most 63)", role=role), parameter="role")
     if not _ADMINISTRATION.fullmatch(administration):
         raise InputError(tr("administration: '{administration}' is not a valid id (letters, digits, - and _; at most 64 characters)", administration=administration), parameter="administration")
     try:

@@ -428,3 +428,16 @@ def test_reporting_duties_and_what_changed_on_either_engine(register, tmp_path: 
     # what changed since before the import: everything gained, nothing lost
     r = cli("--db", db, "--json", "diff", "--as-known-on", "2000-01-01")
     assert r.code == 0 and r.json["gained"] and not r.json["lost"], r
+
+
+def test_the_register_url_comes_from_delegaties_db_and_postgres_scheme_too(pg_db, monkeypatch) -> None:
+    url = pg_register_url(pg_db)
+    assert cli("--db", url, "import", EXAMPLE).code == 0
+    monkeypatch.setenv("DELEGATIES_DB", url)
+    r = cli("--json", "check", "--actor", "p-001", "--power", VERBINTENIS, "--on", "2025-05-02")
+    assert r.code in (0, 1) and r.json["register"]["seq"] > 50, r
+    monkeypatch.delenv("DELEGATIES_DB")
+    short = url.replace("postgresql://", "postgres://", 1)
+    assert cli("--json", "--db", short, "fsck").json["ok"] is True
+    r = cli("--json", "--db", pg_db.owner_url, "access", "--role", "Not-A-Role", "--administration", "x")
+    assert r.code == 2 and "Not-A-Role" in r.json["error"], r
