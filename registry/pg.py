@@ -29,8 +29,8 @@ from .errors import InputError, IntegrityError, RegistryError, UnavailableError
 from .locations import is_url
 from .store import Event, Store, Transaction
 
-__all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "parse_url", "upgrade",
-           "with_administration"]
+__all__ = ["SCHEMA_VERSION", "PgConnection", "PgStore", "PgTarget", "access", "connect", "is_url", "open_store", "parse_url",
+           "upgrade", "with_administration"]
 
 SETTING = "delegaties.administration"
 SCHEMA_VERSION = 1
@@ -573,3 +573,32 @@ def schema_problems(conn: PgConnection) -> list:
                     "AND schemaname = current_schema()")[0][0]:
         problems.append(tr("this login may change or delete events: only the owner may, and the trigger refuses it"))
     return problems
+
+
+def open_store(target: PgTarget, *, create: bool, readonly: bool, wait: float, new: bool = False) -> PgStore:
+    """The store of the URL's administration: the schema at this version, the login's access to
+    the administration, and its register (made when `create`; refused when `new` and it exists)."""
+    from . import schema
+
+    if target.administration is None:
+        raise InputError(tr("a PostgreSQL URL names its administration: {url}?administration=ID", url=target), parameter="db")
+    conn = connect(target, wait, readonly=readonly)
+    try:
+        found = schema_version(conn)
+        if found != SCHEMA_VERSION:
+            raise UnavailableError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=SCHEMA_VERSION), code="SCHEMA_VERSION")
+        if conn.execute("SELECT 1 FROM access WHERE administration = ? AND role = current_user",
+                        (target.administration,)).fetchone() is None:
+            raise UnavailableError(tr("{path}: this login has no access to administration '{administration}'; the schema's owner gives it with 'delegaties access --db URL --role ROLE --administration ID'", path=target, administration=target.administration), code="PERMISSION_DENIED")
+        exists = conn.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
+        if exists and new:
+            raise InputError(tr("{path}: a register exists already for administration '{administration}'", path=target, administration=target.administration), parameter="db")
+        if not exists:
+            if not create or readonly:
+                raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=target), parameter="db")
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
+                         (schema.SCHEMA_VERSION,))
+    except BaseException:
+        conn.close()
+        raise
+    return PgStore(conn, target, readonly=readonly, wait=wait)

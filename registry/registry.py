@@ -28,6 +28,7 @@ from delegations.texts import Text, tr
 if TYPE_CHECKING:
     from delegations.validate import ValidationFinding
 
+    from .pg import PgTarget
     from .uses import Exercise
 
 from . import projections, questions, schema
@@ -36,13 +37,9 @@ from .errors import (
     IntegrityError,
     NotFoundError,
     RegistryError,
-    UnavailableError,
     from_sqlite,
     restore,
 )
-
-if TYPE_CHECKING:
-    from .pg import PgTarget
 from .locations import DEFAULT_DB, default_path, is_pg, is_url, location  # noqa: F401 - re-exported
 from .questions import answer
 from .store import (
@@ -159,28 +156,7 @@ class Registry:
     def _open_pg(cls, target: PgTarget, *, create: bool, readonly: bool, wait: float, new: bool = False) -> Registry:
         from . import pg
 
-        if target.administration is None:
-            raise InputError(tr("a PostgreSQL URL names its administration: {url}?administration=ID", url=target), parameter="db")
-        conn = pg.connect(target, wait, readonly=readonly)
-        try:
-            found = pg.schema_version(conn)
-            if found != pg.SCHEMA_VERSION:
-                raise UnavailableError(tr("{path}: the database has schema version {found}, this program needs {known}: the schema's owner runs 'delegaties upgrade --db URL --app-role ROLE'", path=target, found=found, known=pg.SCHEMA_VERSION), code="SCHEMA_VERSION")
-            if conn.execute("SELECT 1 FROM access WHERE administration = ? AND role = current_user",
-                            (target.administration,)).fetchone() is None:
-                raise UnavailableError(tr("{path}: this login has no access to administration '{administration}'; the schema's owner gives it with 'delegaties access --db URL --role ROLE --administration ID'", path=target, administration=target.administration), code="PERMISSION_DENIED")
-            exists = conn.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
-            if exists and new:
-                raise InputError(tr("{path}: a register exists already for administration '{administration}'", path=target, administration=target.administration), parameter="db")
-            if not exists:
-                if not create or readonly:
-                    raise InputError(tr("{path}: no register found; create one with 'delegaties init'", path=target), parameter="db")
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO NOTHING",
-                             (schema.SCHEMA_VERSION,))
-        except BaseException:
-            conn.close()
-            raise
-        return cls(target, pg.PgStore(conn, target, readonly=readonly, wait=wait), lazy=False)  # type: ignore[arg-type]
+        return cls(target, pg.open_store(target, create=create, readonly=readonly, wait=wait, new=new), lazy=False)  # type: ignore[arg-type]
 
     @classmethod
     def import_files(cls, path: str | Path | None, *files: str | Path, wait: float = DEFAULT_WAIT,
