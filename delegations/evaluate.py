@@ -12,6 +12,7 @@ found by the search): a reference for the property test that both give the same 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from . import rules as r
 from . import search
@@ -64,11 +65,12 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
             reporting=best.reporting, register=register or {}, hashes=state.decision_hashes)
     near = sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps))) or _nearest(cands, q.on)
     explained = near or unpruned(state, q)
+    used = settled_usage(explained, q.on.year, usage)
 
     def explain() -> list[Finding]:
         reasons: list[Finding] = []
         for i, cand in enumerate(explained):
-            e = evaluate(state, a, cand, usage, False)
+            e = evaluate(state, a, cand, used, False)
             reasons += [Finding(f.code, f.text, i, f.grant, f.rule, f.details) for f in e.reasons]  # type: ignore[union-attr]
         if not explained:
             reasons.append(Finding("NO_AUTHORITY", msg("NO_AUTHORITY", actor=q.actor, power=q.power)))
@@ -76,6 +78,22 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
 
     return Answer(question=q, allowed=False, explain=explain, candidates=tuple(c.steps for c in explained),
                   register=register or {}, hashes=state.decision_hashes)
+
+
+def settled_usage(explained: list[Candidate], year: int, usage: Usage) -> Usage:
+    """The amounts used that explaining these chains can ask for, read now. The explanation runs
+    later (on first access to the reasons), when `usage` may no longer be safe to call: it reads the
+    register's connection, which by then may serve another thread or see later uses. So a refusal
+    is decided now and explained later, from exactly the amounts it was decided on."""
+    values = {(s.grant.id, year): usage(s.grant.id, year) for c in explained if c.compiled.ceilings
+              for s in c.compiled.grants if s.grant.limits.annual_ceiling is not None}
+    if not values:
+        return no_usage  # no ceiling along these chains: the explanation never asks
+
+    def frozen(grant: str, year_: int) -> Decimal:
+        return values[(grant, year_)]
+
+    return frozen
 
 
 def _nearest(cands: list[Candidate], on: date) -> list[Candidate]:

@@ -26,14 +26,15 @@ FUTURE_SKEW = timedelta(days=1)
 
 
 def answer(state: RegisterState, q: Question, usage: Usage, register: dict[str, Any]) -> Answer:
-    """The answer, with a refusal's reasons worked out now. They may ask `usage` for the amounts
-    used, which reads the register's connection: once the answer has left the registry, that
-    connection may belong to another thread (the service's pool), sit inside another writer's
-    transaction, or see uses recorded after the answer's `seq`. So no answer leaves with a
-    question still to put to the database, and its reasons come from the state it was decided on."""
+    """The answer. `usage` reads the register's connection, which, once the answer has left the
+    registry, may belong to another thread (the service's pool), sit inside another writer's
+    transaction, or see uses recorded after the answer's `seq`. So the pure layer reads every amount
+    a refusal's explanation may need while deciding (`evaluate.settled_usage`), and the reasons,
+    worked out on first access (at once for a lazily loading state, which reads
+    the connection itself), come from the state and the amounts the answer was decided on."""
     found = evaluate(state, q, usage=usage, register=register)
-    if not found.allowed:
-        found.reasons  # noqa: B018 - computed and kept on the answer
+    if not found.allowed and hasattr(state, "conn"):
+        found.reasons  # noqa: B018 - a lazily loading state reads the connection too: explained now
     return found
 
 

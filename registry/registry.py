@@ -176,7 +176,7 @@ class Registry:
             raise
 
     def close(self) -> None:
-        self.store.conn.close()
+        self.store.close()
 
     def __enter__(self) -> Registry:
         return self

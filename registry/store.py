@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import sqlite3
 import time
@@ -134,6 +135,37 @@ def open_connection(path: Path, readonly: bool, wait: float) -> tuple[sqlite3.Co
     return conn, True
 
 
+class ShmWatch:
+    """A read-only mapping of the WAL index (-shm) of an open register in WAL mode."""
+
+    HEADER = 48  # the first copy of the WAL-index header; iChange, mxFrame, salts, checksums
+
+    def __init__(self, mapped: mmap.mmap):
+        self.mapped = mapped
+
+    @classmethod
+    def open(cls, store: Store) -> ShmWatch | bool:
+        if store.immutable or not str(store.path) or str(store.path) == ".":
+            return False
+        try:
+            # Only after the connection has read once (it then holds the -shm open, so it is the
+            # file SQLite maps, not one that could be replaced under us) and only in WAL mode.
+            if store.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                return False
+            with open(f"{store.path}-shm", "rb") as f:
+                if os.fstat(f.fileno()).st_size < cls.HEADER:
+                    return False
+                return cls(mmap.mmap(f.fileno(), cls.HEADER, access=mmap.ACCESS_READ))
+        except (OSError, ValueError, sqlite3.Error):
+            return False
+
+    def header(self) -> bytes:
+        return self.mapped[: self.HEADER]
+
+    def close(self) -> None:
+        self.mapped.close()
+
+
 class Store:
     engine = "sqlite"
 
@@ -146,10 +178,34 @@ class Store:
         self.immutable = immutable
         self.wait = wait
         self.writes = 0  # commits through this connection (PRAGMA data_version only sees other connections')
+        self._watch: ShmWatch | bool | None = None  # None: not looked for yet; False: none (not WAL)
+        self._seen: tuple[bytes | None, tuple[int, int]] = (None, (-1, -1))
 
     def version(self) -> tuple[int, int]:
-        """Changes whenever anything was committed, by this connection or another one."""
-        return (self.conn.execute("PRAGMA data_version").fetchone()[0], self.writes)
+        """Changes whenever anything was committed, by this connection or another one.
+
+        A reader asks this before every check. `PRAGMA data_version` is one SQLite round trip; in
+        WAL mode every commit (of any process) first rewrites the WAL-index header in the -shm file,
+        which SQLite itself keeps mapped while a connection is open. So the header, read from our
+        own read-only mapping, is compared first, and the query runs only when it changed. The
+        header is read *before* the query, so a commit that lands in between changes the header
+        again and is seen by the next look: none is missed (tests/test_staleness.py)."""
+        watch = self._watch
+        if watch is None:
+            watch = self._watch = ShmWatch.open(self)
+        header = watch.header() if watch else None
+        if header is not None and header == self._seen[0] and self.writes == self._seen[1][1]:
+            return self._seen[1]
+        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.writes)
+        self._seen = (header, version)
+        return version
+
+    def close(self) -> None:
+        watch = getattr(self, "_watch", None)
+        if watch:
+            watch.close()
+        self._watch = False
+        self.conn.close()
 
     # -- reading ----------------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
