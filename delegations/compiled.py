@@ -43,7 +43,7 @@ class CompiledChain:
     blocked_docs: frozenset[str]  # document types the law keeps from this chain
     binding: Any  # the grant whose amount per act binds, or None
     scope: r.ScopeGroups  # what the steps restrict: keys, units, document types, issuers, exclusions
-    ceilings: bool
+    ceilings: tuple[str, ...]  # the grants with a yearly ceiling
     absent_only: tuple[Any, ...]  # grants that apply only while a position's holder is absent
     requires: bool  # some grant requires a co-signature or a visum
     cites_root: bool
@@ -51,12 +51,77 @@ class CompiledChain:
     mention: str | None
     reporting: tuple[dict[str, Any], ...]
     _limits: dict[str, Any] | None = None
+    _admits: tuple | None = None
+
+    def admits(self, state: RegisterState, a: r.Asked) -> bool:
+        """The scope rules (issuer, budget key, unit, document type, amount per act) as one test
+        per dimension, without building a reason: the fast path asks this first, and a chain that
+        fails it is explained later by the rules themselves (`evaluate` without `fast`), which
+        the property tests hold to the same verdict."""
+        t = self._admits
+        if t is None:
+            t = self._admits = _merged(state, self)
+        issuers, keys, units, docs, max_amount = t
+        q = a.q
+        if issuers is not None and q.issuer is not None and q.issuer not in issuers:
+            return False
+        if keys and q.budget_key is not None:
+            key = q.budget_key
+            for exact, prefixes, _ in keys:
+                if key not in exact and not key.startswith(prefixes):
+                    return False
+        if units and a.units is not None:
+            for allowed, _ in units:
+                for above in a.units:
+                    if not allowed.isdisjoint(above):
+                        break
+                else:
+                    return False
+        if docs is not None and q.document_type is not None and q.document_type not in docs:
+            return False
+        return max_amount is None or q.amount is None or q.amount <= max_amount
 
     def limits_in(self, state: RegisterState) -> dict[str, Any]:
         # Computed on first use: validation compiles many chains and never reads their limits.
         if self._limits is None:
             self._limits = r.scope_limits(state, self.law, self.grants)
         return self._limits
+
+
+def _merged(state: RegisterState, cc: CompiledChain) -> tuple:
+    """What `admits` tests: every step's allowed issuers and document types intersected into one
+    set (a question passes only when it is in each); of the budget-key and unit groups (prefix
+    patterns and unit trees do not intersect into a set) only those that no narrower group implies,
+    usually one, since a subdelegation narrows what it receives; the binding amount per act."""
+    scope = cc.scope
+    issuers = frozenset.intersection(*(i.allowed for i in scope.issuers)) if scope.issuers else None
+    docs = frozenset.intersection(*(d.items for d in scope.docs)) if scope.docs else None
+    max_amount = cc.binding.limits.max_amount if cc.binding is not None else None
+    keys = _irredundant(scope.keys, _keys_imply)
+    units = _irredundant(scope.units, lambda narrow, wide: _units_imply(state.ancestors, narrow, wide))
+    return issuers, keys, units, docs, max_amount
+
+
+def _keys_imply(narrow: Any, wide: Any) -> bool:  # two `scoping.Keys`
+    """Every key `narrow` admits is admitted by `wide` (each exact key and each prefix of `narrow`
+    lies inside `wide`); a prefix is never inside an exact key."""
+    return (all(k in wide.exact or k.startswith(wide.prefixes) for k in narrow.exact)
+            and all(p.startswith(wide.prefixes) for p in narrow.prefixes))
+
+
+def _units_imply(ancestors: Any, narrow: Any, wide: Any) -> bool:  # two `scoping.Allowed`
+    """Every unit `narrow` admits lies below (or is) a unit of `wide`, so any unit below it does."""
+    return all(not wide.items.isdisjoint(ancestors(u)) for u in narrow.items)
+
+
+def _irredundant(groups: tuple, implies: Any) -> tuple:
+    """The groups a question must pass, without those implied by another kept one: passing all of
+    the result is passing all of `groups`."""
+    kept: list = []
+    for g in reversed(groups):  # the deepest step first: it is usually the narrowest
+        if not any(implies(k, g) for k in kept):
+            kept = [k for k in kept if not implies(g, k)] + [g]
+    return tuple(kept)
 
 
 @define(slots=True, eq=False)
@@ -110,7 +175,7 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
         law=law, grants=grants, start=window[0], end=window[1], static=tuple(static), unlawful=unlawful, dynamic=dynamic,
         blocked_docs=frozenset(blocked), binding=r.binding_amount(grants),
         scope=r.scope_groups(state, law, grants),
-        ceilings=any(s.grant.limits.annual_ceiling is not None for s in grants),
+        ceilings=tuple(s.grant.id for s in grants if s.grant.limits.annual_ceiling is not None),
         absent_only=tuple(s.grant for s in grants if s.grant.limits.only_when_absent is not None),
         requires=any(s.grant.requires.cosignature_by is not None or s.grant.requires.visum_above is not None
                      for s in grants),
@@ -127,7 +192,7 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
     grants = cc.grants
     ev = r.Evaluation()
     if fast:
-        if cc.static or not cand.start <= q.on <= cand.end:
+        if cc.static or not cand.start <= q.on <= cand.end or not cc.admits(state, a):
             return None
     else:
         ev.reasons.extend(cc.static)
@@ -145,17 +210,18 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
         if fast and ev.reasons:
             return None
     scope = cc.scope
-    if scope.issuers:
-        r.issuer_scope(ev, q, scope)
-    if scope.keys:
-        r.key_scope(ev, q, scope)
-    if scope.units:
-        r.unit_scope(ev, a, scope)
-    if scope.docs:
-        r.document_scope(ev, q, scope)
+    if not fast:  # the fast path has asked `admits`, the same tests merged
+        if scope.issuers:
+            r.issuer_scope(ev, q, scope)
+        if scope.keys:
+            r.key_scope(ev, q, scope)
+        if scope.units:
+            r.unit_scope(ev, a, scope)
+        if scope.docs:
+            r.document_scope(ev, q, scope)
     if scope.excluded:
         r.excluded_scope(ev, a, scope, state)
-    if cc.binding is not None:
+    if not fast and cc.binding is not None:
         r.amount_scope(ev, q, cc.binding)
     for g in cc.absent_only:
         r.only_when_absent(ev, state, q, g)

@@ -85,10 +85,9 @@ def settled_usage(explained: list[Candidate], year: int, usage: Usage) -> Usage:
     later (on first access to the reasons), when `usage` may no longer be safe to call: it reads the
     register's connection, which by then may serve another thread or see later uses. So a refusal
     is decided now and explained later, from exactly the amounts it was decided on."""
-    values = {(s.grant.id, year): usage(s.grant.id, year) for c in explained if c.compiled.ceilings
-              for s in c.compiled.grants if s.grant.limits.annual_ceiling is not None}
-    if not values:
+    if not any(c.compiled.ceilings for c in explained):
         return no_usage  # no ceiling along these chains: the explanation never asks
+    values = {(g, year): usage(g, year) for c in explained for g in c.compiled.ceilings}
 
     def frozen(grant: str, year_: int) -> Decimal:
         return values[(grant, year_)]

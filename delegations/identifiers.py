@@ -62,6 +62,8 @@ def text_problem(value: str) -> Text | None:
 
 def identifier_problem(value: str) -> Text | None:
     """Why `value` cannot be an identifier or a name, or None."""
+    if value.isascii() and value.isprintable():  # the common case: the only printable ASCII space is " "
+        return None if value == value.strip() else tr("an identifier without leading or trailing spaces")
     ch = _bad(value, frozenset())
     if ch is None:
         ch = next((c for c in value if c.isspace() and c != " "), None)

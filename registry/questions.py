@@ -5,6 +5,7 @@ show it under their own name for it."""
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -66,9 +67,31 @@ def known_id(value: Any, parameter: str, known: Any, what: Text) -> str:
     return value
 
 
+# Finance systems ask about the same few dates, amounts and budget keys over and over: what their
+# text parses to is remembered (bounded; only valid values, since a failure raises).
+@functools.lru_cache(maxsize=4096)
+def _day_of(text: str) -> date:
+    return parse_date(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount_of(text: str) -> Decimal:
+    return parse_amount(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean(value: str) -> tuple[str, Text | None]:
+    value = normalize(value)
+    return value, identifier_problem(value)
+
+
 def identifier(value: Any, parameter: str, *, limit: int = MAX_REFERENCE, what: Text | None = None) -> str:
     """A reference given by a caller: text, NFC, printable, not empty, bounded. `what` names it
     in the error (default: 'value')."""
+    if type(value) is str and len(value) <= limit:
+        clean, problem = _clean(value)
+        if problem is None and value.strip():
+            return clean
     what = what or tr("value")
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise InputError(tr("expected a non-empty {what} of at most {limit} characters (printable)", what=what, limit=limit),
@@ -85,7 +108,7 @@ def day(value: date | str | None, parameter: str, exact: bool = False) -> date |
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     try:
-        return parse_date(value)
+        return _day_of(value) if type(value) is str else parse_date(value)
     except FormatProblem as exc:
         expected = exc.expected if exact else tr("a date YYYY-MM-DD")
         raise InputError(tr("expected {expected}, found '{value}'", expected=expected, value=printable(str(value))[:60]),
@@ -96,7 +119,7 @@ def amount(value: Decimal | str | int | None, parameter: str = "amount") -> Deci
     if value is None:
         return None
     try:
-        found = parse_amount(value)
+        found = _amount_of(value) if type(value) is str else parse_amount(value)
     except FormatProblem as exc:
         raise InputError(tr("expected {expected}, found '{value}'", expected=exc.expected, value=value),
                          parameter=parameter) from None
@@ -134,16 +157,19 @@ def question(state: RegisterState, actor: str, power: str, on: date | str | None
     actor = normalize(actor) if isinstance(actor, str) else actor
     if actor not in state.persons and actor not in state.positions and not cat.is_organ(actor):
         known_id(actor, actor_parameter, [*state.persons, *state.positions, *cat.organs], tr("person, position or organ"))
-    power = known_id(power, "power", cat.powers, tr("power"))
-    if unit is not None:
+    # Each id is looked up first; `known_id` (which builds the message) only for one that is not known.
+    if type(power) is not str or (power := normalize(power)) not in cat.powers:
+        power = known_id(power, "power", cat.powers, tr("power"))
+    if unit is not None and (type(unit) is not str or (unit := normalize(unit)) not in state.units):
         unit = known_id(unit, "unit", state.units, tr("unit"))
-    if document_type is not None:
+    if document_type is not None and (type(document_type) is not str
+                                      or (document_type := normalize(document_type)) not in cat.document_types):
         document_type = known_id(document_type, "document_type", cat.document_types, tr("document type"))
-    if issuer is not None:
+    if issuer is not None and (type(issuer) is not str or (issuer := normalize(issuer)) not in cat.organs):
         issuer = known_id(issuer, "issuer", cat.organs, tr("organ"))
-    if entity is not None:
+    if entity is not None and (type(entity) is not str or (entity := normalize(entity)) not in cat.entities):
         entity = known_id(entity, "entity", cat.entities, tr("legal entity"))
-    if concerns is not None:
+    if concerns is not None and (type(concerns) is not str or (concerns := normalize(concerns)) not in state.persons):
         concerns = known_id(concerns, "concerns", state.persons, tr("person"))
     entity = entity_of(cat, issuer, entity)
     budget_key = identifier(budget_key, "budget_key") if budget_key is not None else None
