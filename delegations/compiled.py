@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .state import RegisterState
 
 
+NO_DOCS: frozenset[str] = frozenset()  # shared: an empty frozenset is not a singleton
+
+
 @define(slots=True, eq=False)
 class CompiledChain:
     """What a chain from the law down to a principal allows, independent of the question."""
@@ -37,7 +40,7 @@ class CompiledChain:
     grants: tuple[GrantStep, ...]  # with the rule behind each step
     start: date
     end: date
-    static: tuple[Finding, ...]  # reasons whatever the question (an unlawful step, subdelegation too deep)
+    static: bool  # refused whatever the question (an unlawful step, subdelegation too deep): see `static_reasons`
     unlawful: bool  # a delegation step is unlawful whatever the question
     dynamic: bool  # legality depends on the date (a grant to or by a person)
     blocked_docs: frozenset[str]  # document types the law keeps from this chain
@@ -52,6 +55,17 @@ class CompiledChain:
     reporting: tuple[dict[str, Any], ...]
     _limits: dict[str, Any] | None = None
     _admits: tuple | None = None
+    # (power, step, failure) of an unlawful step: the reasons of a static refusal are built only
+    # when one is explained (a third of a city's chains are refused statically and seldom explained).
+    _unlawful_step: tuple | None = None
+
+    def static_reasons(self, state: RegisterState) -> list[Finding]:
+        if not self.static:
+            return []
+        found = [r.failure_finding(state, *self._unlawful_step)] if self._unlawful_step is not None else []
+        ev = r.Evaluation()
+        r.subdelegation(ev, self.grants)
+        return found + ev.reasons
 
     def admits(self, state: RegisterState, a: r.Asked) -> bool:
         """The scope rules (issuer, budget key, unit, document type, amount per act) as one test
@@ -148,7 +162,7 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
     plain = [s for s in steps if isinstance(s, GrantStep)]
     cat = state.catalogue
     dynamic = r.involves_persons(state, plain)
-    static: list[Finding] = []
+    failed: tuple | None = None
     bases: tuple = (None,) * len(plain)
     blocked: set[str] = set()
     unlawful = False
@@ -157,7 +171,7 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
         bases = legality.bases
         if legality.failure is not None:
             i, failure = legality.failure
-            static.append(r.failure_finding(state, power, plain[i], failure))
+            failed = (power, plain[i], failure)
             unlawful = True
         else:
             blocked = {doc for doc in cat.restricted_docs(power)
@@ -169,11 +183,11 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
                           lambda s=s, b=b: GrantStep(s.grant, s.decision, b)) for s, b in zip(plain, bases, strict=True))
     ev = r.Evaluation()
     r.subdelegation(ev, grants)
-    static += ev.reasons
+    static = failed is not None or bool(ev.reasons)
     first = grants[0] if grants else None
     return CompiledChain(
-        law=law, grants=grants, start=window[0], end=window[1], static=tuple(static), unlawful=unlawful, dynamic=dynamic,
-        blocked_docs=frozenset(blocked), binding=r.binding_amount(grants),
+        law=law, grants=grants, start=window[0], end=window[1], static=static, unlawful=unlawful, dynamic=dynamic,
+        blocked_docs=frozenset(blocked) if blocked else NO_DOCS, binding=r.binding_amount(grants),
         scope=r.scope_groups(state, law, grants),
         ceilings=tuple(s.grant.id for s in grants if s.grant.limits.annual_ceiling is not None),
         absent_only=tuple(s.grant for s in grants if s.grant.limits.only_when_absent is not None),
@@ -181,7 +195,8 @@ def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Windo
                      for s in grants),
         cites_root=first is None or first.decision.legal_basis == law.rule.id,
         local_law=law.rule.effective_from is not None or law.rule.effective_until is not None,
-        mention=r.signature_mention(state, power, law, grants), reporting=r.reporting(state, grants))
+        mention=r.signature_mention(state, power, law, grants), reporting=r.reporting(state, grants),
+        unlawful_step=failed)
 
 
 def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, fast: bool) -> r.Evaluation | None:
@@ -195,7 +210,7 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
         if cc.static or not cand.start <= q.on <= cand.end or not cc.admits(state, a):
             return None
     else:
-        ev.reasons.extend(cc.static)
+        ev.reasons.extend(cc.static_reasons(state))
         if not cand.covers_entity:
             r.entity_covered(ev, state, q, grants)
         if cc.local_law:
