@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import sqlite3
 import time
@@ -136,34 +135,46 @@ def open_connection(path: Path, readonly: bool, wait: float) -> tuple[sqlite3.Co
 
 
 class ShmWatch:
-    """A read-only mapping of the WAL index (-shm) of an open register in WAL mode."""
+    """The WAL index (-shm) of an open register in WAL mode, read with `pread` on an open descriptor.
+
+    Not a memory mapping: SQLite may truncate the -shm file and build it again (the concurrency
+    tests of several processes did), and touching a mapped page beyond the end of a truncated file
+    kills the process (SIGBUS).
+    A short read, or a -shm file that is no longer the one opened, means "ask the database"."""
 
     HEADER = 48  # the first copy of the WAL-index header; iChange, mxFrame, salts, checksums
 
-    def __init__(self, mapped: mmap.mmap):
-        self.mapped = mapped
+    def __init__(self, fd: int, path: str, inode: int):
+        self.fd, self.path, self.inode = fd, path, inode
 
     @classmethod
     def open(cls, store: Store) -> ShmWatch | bool:
         if store.immutable or not str(store.path) or str(store.path) == ".":
             return False
         try:
-            # Only after the connection has read once (it then holds the -shm open, so it is the
-            # file SQLite maps, not one that could be replaced under us) and only in WAL mode.
+            # Only after the connection has read once and only in WAL mode.
             if store.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 return False
-            with open(f"{store.path}-shm", "rb") as f:
-                if os.fstat(f.fileno()).st_size < cls.HEADER:
-                    return False
-                return cls(mmap.mmap(f.fileno(), cls.HEADER, access=mmap.ACCESS_READ))
+            path = f"{store.path}-shm"
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            return cls(fd, path, os.fstat(fd).st_ino)
         except (OSError, ValueError, sqlite3.Error):
             return False
 
-    def header(self) -> bytes:
-        return self.mapped[: self.HEADER]
+    def header(self) -> bytes | None:
+        try:
+            if os.stat(self.path).st_ino != self.inode:
+                return None  # replaced: never trust the old file's header
+            data = os.pread(self.fd, self.HEADER, 0)
+        except OSError:
+            return None
+        return data if len(data) == self.HEADER else None
 
     def close(self) -> None:
-        self.mapped.close()
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
 
 
 class Store:
@@ -186,8 +197,7 @@ class Store:
 
         A reader asks this before every check. `PRAGMA data_version` is one SQLite round trip; in
         WAL mode every commit (of any process) first rewrites the WAL-index header in the -shm file,
-        which SQLite itself keeps mapped while a connection is open. So the header, read from our
-        own read-only mapping, is compared first, and the query runs only when it changed. The
+        read here with one `pread` (no query). So the header is compared first, and the query runs only when it changed. The
         header is read *before* the query, so a commit that lands in between changes the header
         again and is seen by the next look: none is missed (tests/test_staleness.py)."""
         watch = self._watch
@@ -196,6 +206,9 @@ class Store:
         header = watch.header() if watch else None
         if header is not None and header == self._seen[0] and self.writes == self._seen[1][1]:
             return self._seen[1]
+        if watch and header is None:  # truncated or replaced: look for the -shm file again next time
+            watch.close()
+            self._watch = None
         version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.writes)
         self._seen = (header, version)
         return version
