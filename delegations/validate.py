@@ -8,19 +8,28 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from attrs import frozen
 
 from . import model as m
 from . import rules as r
-from .answer import Question
+from .answer import AppointmentStep, GrantStep, Question, SubstitutionStep
 from .catalogue import family, power_covers
+from .compiled import Candidate, CompiledChain, compile_chain
+from .compiled import evaluate as evaluate_chain
 from .converter import error_items, structure
+from .evaluate import MAX_CANDIDATES
 from .evaluate import check as run_check
 from .rulebook import PACKAGED
-from .rules.legality import allowed_text
+from .rules.legality import allowed_text, parties_verdict
 from .scope import key_within, widens
+from .search import MAX_DEPTH
+from .search import _sources as search_sources
+from .search import shared as search_shared
+from .search import tails as search_tails
 from .state import RegisterState, entity_key
 from .texts import N_, Text, gettext, tr
 
@@ -411,6 +420,24 @@ class _Validator:
         self.verdicts[key] = found
         return found
 
+    def covering(self, by: str, power: str) -> list[tuple[m.Grant, m.Decision, r.Window | None]]:
+        """`incoming` of the grants that cover `power`."""
+        key = ("power", by, power)
+        found = self._covering.get(key)
+        if found is None:
+            found = self._covering[key] = [x for x in self.incoming(by) if any(power_covers(p, power) for p in x[0].powers)]
+        return found
+
+    def covering_all(self, by: str, entities: tuple[str, ...], powers: tuple[str, ...]) -> list[tuple[m.Grant, m.Decision, r.Window | None]]:
+        """`incoming` of the grants for one of `entities` that cover each of `powers`."""
+        key = ("all", by, entities, powers)
+        found = self._covering.get(key)
+        if found is None:
+            wanted = set(entities)
+            found = self._covering[key] = [x for x in self.incoming(by) if set(x[1].entities) & wanted
+                                           and all(any(power_covers(p, y) for p in x[0].powers) for y in powers)]
+        return found
+
     def sources(self, d: m.Decision, g: m.Grant, power: str) -> list[tuple[m.Grant, m.Decision]]:
         n = self.new
         if g.under is not None:
@@ -508,20 +535,23 @@ class _Validator:
         if g.under is None and self.holds_by_law(d, g):
             return
         for parent in self.parents(d, g):
-            pl, cl = parent.limits, g.limits
-            wider = []
-            if pl.max_amount is not None and cl.max_amount is not None and cl.max_amount > pl.max_amount:
-                wider.append(("max_amount", str(cl.max_amount), str(pl.max_amount)))
-            if pl.annual_ceiling is not None and cl.annual_ceiling is not None and cl.annual_ceiling > pl.annual_ceiling:
-                wider.append(("annual_ceiling", str(cl.annual_ceiling), str(pl.annual_ceiling)))
-            for name, within in (("budget_keys", key_within),
-                                 ("units", lambda a, b: b in self.new.unit_ancestors(a)),
-                                 ("document_types", lambda a, b: a == b), ("issuers", lambda a, b: a == b)):
-                extra = widens(getattr(pl, name), getattr(cl, name), within)
-                if extra:
-                    wider.append((name, ", ".join(extra), ", ".join(getattr(pl, name))))
-            for name, child, par in wider:
+            for name, child, par in self.wider(parent.limits, g.limits):
                 self.add("SCOPE_WIDENS_PARENT", f"{path}.limits.{name}", tr("wider than parent grant {id} ({child} versus {par}); the excess grants nothing", id=parent.id, child=child, par=par))
+
+    def wider(self, pl: m.Limits, cl: m.Limits) -> list[tuple[str, str, str]]:
+        """Where the limits of a grant reach outside those of its parent: (field, child, parent)."""
+        wider = []
+        if pl.max_amount is not None and cl.max_amount is not None and cl.max_amount > pl.max_amount:
+            wider.append(("max_amount", str(cl.max_amount), str(pl.max_amount)))
+        if pl.annual_ceiling is not None and cl.annual_ceiling is not None and cl.annual_ceiling > pl.annual_ceiling:
+            wider.append(("annual_ceiling", str(cl.annual_ceiling), str(pl.annual_ceiling)))
+        for name, within in (("budget_keys", key_within),
+                             ("units", lambda a, b: b in self.new.unit_ancestors(a)),
+                             ("document_types", lambda a, b: a == b), ("issuers", lambda a, b: a == b)):
+            extra = widens(getattr(pl, name), getattr(cl, name), within)
+            if extra:
+                wider.append((name, ", ".join(extra), ", ".join(getattr(pl, name))))
+        return wider
 
     def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
         n = self.new
@@ -565,9 +595,577 @@ def _add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
-def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date) -> list[ValidationFinding]:
+class _IndexedValidator(_Validator):
+    """The validator of a bulk import: the same checks and findings as `_Validator` (the
+    reference, `validate(..., reference=True)`; tests/test_import_fast.py holds the two to the same
+    findings), with what one grant shares with the others of its delegator worked out once.
+
+    - The grants a delegator received, with the period each is in force, are listed once per
+      delegator; the candidate parents of a grant (for the legality of a subdelegation and for the
+      widening test) once per (delegator, period, power or powers and entities); only the grant
+      itself is taken out per grant.
+    - The legality of a step is decided once per (delegator, recipient, legal basis, power, ...)
+      (`rules.legality.parties_verdict`), not once per grant.
+    - The delegator's own power (DELEGATOR_LACKS_POWER) is the answer of `evaluate.check` to the
+      bare question (delegator, power, entity, date), found the way `check` finds it, but lazily:
+      the candidate chains of a principal are enumerated and compiled in the order and up to the
+      bound `check` uses, shared by every date, and the search stops at the first chain that
+      holds, instead of compiling every chain of every delegator.
+    """
+
+    def __init__(self, f: m.RegisterFile, file: str, state: RegisterState, today: date):
+        super().__init__(f, file, state, today)
+        self._windows: dict[tuple[int, int], r.Window | None] = {}
+        self._incoming: dict[str, list[tuple[m.Grant, m.Decision, r.Window | None]]] = {}
+        self._covering: dict[tuple, list[tuple[m.Grant, m.Decision, r.Window | None]]] = {}
+        self._entities_of: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._held: dict[tuple, bool] = {}
+        self._sources: dict[tuple, tuple[list[tuple[m.Grant, m.Decision]], frozenset[str]]] = {}
+        self._parents: dict[tuple, tuple[list[m.Grant], frozenset[str]]] = {}
+        self._by_law: dict[tuple, bool] = {}
+        self._unions: dict[tuple[int, str | None], tuple[tuple, tuple]] = {}
+        self._wider: dict[tuple[int, m.Limits], list[tuple[str, str, str]]] = {}
+        self._kept: dict[tuple, str | None] = {}
+        self._holdings: _Holdings | None = None
+
+    def window(self, g: m.Grant, d: m.Decision) -> r.Window | None:
+        key = (id(g), id(d))
+        try:
+            return self._windows[key]
+        except KeyError:
+            found = self._windows[key] = r.grant_window(self.new, g, d)
+            return found
+
+    def incoming(self, by: str) -> list[tuple[m.Grant, m.Decision, r.Window | None]]:
+        """The grants made to the delegator (and to the offices it holds with it), in the order of
+        `grants_to`, each with its period."""
+        found = self._incoming.get(by)
+        if found is None:
+            n = self.new
+            found = self._incoming[by] = [(pg, pd, self.window(pg, pd)) for p in n.offices(by)
+                                          for pg, pd in n.grants_to.get(p, ())]
+        return found
+
+    def sources(self, d: m.Decision, g: m.Grant, power: str) -> list[tuple[m.Grant, m.Decision]]:
+        n = self.new
+        if g.under is not None:
+            return [n.grants[g.under]] if g.under in n.grants else []
+        items, ids = self._shared_sources(d, g, power)
+        return [x for x in items if x[0].id != g.id] if g.id in ids else items
+
+    def _shared_sources(self, d: m.Decision, g: m.Grant, power: str) -> tuple[list, frozenset[str]]:
+        """The possible parents of a grant without `under` (before the grant itself is taken out)."""
+        own = self.window(g, d) or (d.effective_from, d.effective_from)
+        key = (d.by, own, power)
+        found = self._sources.get(key)
+        if found is None:
+            items = [(pg, pd) for pg, pd, w in self.covering(d.by, power) if _overlap(w, own)]
+            found = self._sources[key] = (items, frozenset(pg.id for pg, _pd in items))
+        return found
+
+    def verdict(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> r.Verdict | None:
+        key = (g.id, power, doc)
+        if key in self.verdicts:
+            return self.verdicts[key]
+        self.verdicts[key] = None  # a cycle through 'under' carries nothing
+        carried = self._carried(d, g, power, doc)
+        found = parties_verdict(self.new, d, g, power, doc, d.effective_from, d.entities, carried[0], carried[1])
+        self.verdicts[key] = found
+        return found
+
+    def _carried(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> tuple[tuple, tuple]:
+        """The rules the lawful parents of a step carry on. Grants with the same possible parents
+        share them once every parent is decided (a parent still being decided, on a cycle, carries
+        nothing for now: then they are not shared)."""
+        shared = None
+        if g.under is None:
+            items, ids = self._shared_sources(d, g, power)
+            if g.id not in ids:
+                shared = (id(items), doc)
+                found = self._unions.get(shared)
+                if found is not None:
+                    return found
+        carried: dict[str, m.Rule] = {}
+        carried_local: dict[str, m.Rule] = {}
+        pending = False
+        for pg, pd in self.sources(d, g, power):
+            v = self.verdict(pd, pg, power, doc)
+            if v is None:
+                pending = True
+            elif v.failure is None:
+                carried.update({x.id: x for x in v.lawful})
+                carried_local.update({x.id: x for x in v.local})
+        found = (tuple(carried.values()), tuple(carried_local.values()))
+        if shared is not None and not pending:
+            self._unions[shared] = found
+        return found
+
+    def kept_below(self, d: m.Decision, power: str) -> str | None:
+        # `_keepers` reads of the decision its delegator's kinds on the date and its legal basis
+        dated = d.by in self.new.persons
+        key = (d.by, d.effective_from if dated else None, d.legal_basis, power)
+        try:
+            return self._kept[key]
+        except KeyError:
+            found = self._kept[key] = super().kept_below(d, power)
+            return found
+
+    def parents(self, d: m.Decision, g: m.Grant) -> list[m.Grant]:
+        n = self.new
+        if g.under is not None:
+            return [n.grants[g.under][0]] if g.under in n.grants else []
+        own = self.window(g, d) or (d.effective_from, d.effective_from)
+        key = (d.by, own, d.entities, g.powers)
+        found = self._parents.get(key)
+        if found is None:
+            items = [pg for pg, _pd, w in self.covering_all(d.by, d.entities, g.powers) if _overlap(w, own)]
+            found = self._parents[key] = (items, frozenset(pg.id for pg in items))
+        items, ids = found
+        return [pg for pg in items if pg.id != g.id] if g.id in ids else items
+
+    def entity_scope(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        lim = g.limits
+        if not lim.issuers and not lim.units:
+            return
+        covered = set(d.entities)
+        for name, items, entity_of in (("issuers", lim.issuers, self._issuer_entities),
+                                       ("units", lim.units, self._unit_entities)):
+            for k, x in enumerate(items):
+                own = entity_of(x)
+                if own and not covered & set(own):
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.limits.{name}[{k}]", tr("{x} belongs to {join}; decision {id} covers only {join2}, so this part grants nothing (record the decision for {join3})", x=x, join=', '.join(own), id=d.id, join2=', '.join(d.entities), join3=', '.join(sorted(covered | set(own)))))
+
+    def _issuer_entities(self, x: str) -> tuple[str, ...]:
+        return self.cat.entities_of(x)
+
+    def _unit_entities(self, x: str) -> tuple[str, ...]:
+        key = ("unit", x)
+        found = self._entities_of.get(key)
+        if found is None:
+            e = self.new.unit_entity(x)
+            found = self._entities_of[key] = (e,) if e else ()
+        return found
+
+    def vacancy(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        if g.to not in self.new.positions:
+            return
+        key = (g.to, d.effective_from, d.effective_until)
+        held = self._held.get(key)
+        if held is None:
+            end = d.effective_until or date.max
+            held = self._held[key] = any(a.from_ <= end and (a.until is None or a.until >= d.effective_from)
+                                         for a in self.new.appointments_by_position.get(g.to, ()))
+        if not held:
+            self.add("VACANT_POSITION", f"{path}.to", tr("position '{to}' is held by nobody while the decision is in force", to=g.to))
+
+    def holds_by_law(self, d: m.Decision, g: m.Grant) -> bool:
+        key = (d.by, g.powers, d.entities)
+        found = self._by_law.get(key)
+        if found is None:
+            found = self._by_law[key] = super().holds_by_law(d, g)
+        return found
+
+    def wider(self, pl: m.Limits, cl: m.Limits) -> list[tuple[str, str, str]]:
+        # siblings often carry the same limits under the same parent
+        key = (id(pl), cl)
+        found = self._wider.get(key)
+        if found is None:
+            found = self._wider[key] = self._wider_of(pl, cl)
+        return found
+
+    def _wider_of(self, pl: m.Limits, cl: m.Limits) -> list[tuple[str, str, str]]:
+        wider = []
+        if pl.max_amount is not None and cl.max_amount is not None and cl.max_amount > pl.max_amount:
+            wider.append(("max_amount", str(cl.max_amount), str(pl.max_amount)))
+        if pl.annual_ceiling is not None and cl.annual_ceiling is not None and cl.annual_ceiling > pl.annual_ceiling:
+            wider.append(("annual_ceiling", str(cl.annual_ceiling), str(pl.annual_ceiling)))
+        ancestors = self.new.ancestors
+        for name, within in (("budget_keys", key_within), ("units", lambda a, b: b in ancestors(a)),
+                             ("document_types", None), ("issuers", None)):
+            parent, child = getattr(pl, name), getattr(cl, name)
+            if not parent or not child:
+                continue
+            extra = [c for c in child if c not in parent] if within is None else widens(parent, child, within)
+            if extra:
+                wider.append((name, ", ".join(extra), ", ".join(parent)))
+        return wider
+
+    def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
+        for p in g.powers:
+            for entity in d.entities:
+                key = (d.by, p, entity, d.effective_from)
+                holds = self.holds.get(key)
+                if holds is None:
+                    holds = self.holds[key] = self.allowed(d.by, p, entity, d.effective_from)
+                if not holds:
+                    where = f" ({entity})" if len(d.entities) > 1 else ""
+                    self.add("DELEGATOR_LACKS_POWER", f"{path}.powers", tr("{by} does not itself hold {p}{where} on {effective_from}", by=d.by, p=p, where=where, effective_from=d.effective_from))
+                    return
+
+    def allowed(self, actor: str, power: str, entity: str, on: date) -> bool:
+        if self._holdings is None:
+            self._holdings = _Holdings(self.new)
+        return self._holdings.allowed(actor, power, entity, on)
+
+
+CAP = MAX_CANDIDATES + 1  # more chains than `check` looks at
+
+
+class _Holdings:
+    """Does a principal hold a power on a date? `evaluate.check(state, Question(actor, power, on,
+    entity=entity)).allowed`, answered from indexes instead of one full check per question.
+
+    `check` searches the chains from the law down to the actor (`search._sources`, depth-first,
+    up to MAX_CANDIDATES chains, MAX_DEPTH grants deep, never through a grant twice), keeps those
+    in force on the date and evaluates each (`compiled.evaluate`). For a bare question (no amount,
+    budget key, unit, document type, issuer, matter or person concerned) the evaluation of one
+    chain reduces to: the legality of every step (at any date, or on the date when a person
+    delegates or receives), the subdelegation limits, no grant that excludes the power, no yearly
+    ceiling of zero, no grant for an absence while the holder is present, and the actor's own
+    replacement or acting appointment (the tail). Those are the same rule functions, asked here
+    of each chain in force on the date.
+
+    The chains in force on a date are enumerated per (principal, power, entity, date) and shared
+    by every principal below. That is exactly `check`'s set of chains when, above the principal,
+    no grant can be reached twice (then `seen` never cuts), no path is deeper than MAX_DEPTH and
+    the whole search (every date) finds at most MAX_CANDIDATES chains (then `check` does not cut
+    either): `_exact` establishes that per (principal, power, entity). Otherwise the chains are
+    found the way `check` finds them (`_LazyHeads`). A register with a grant id used twice (an
+    error anyway) always takes that way.
+    """
+
+    def __init__(self, state: RegisterState):
+        self.n = state
+        self.cat = state.catalogue
+        self.unique = sum(len(d.grants) for d in state.decisions.values()) == len(state.grants)
+        self.windows: dict[str, r.Window | None] = {}
+        self.tails: dict[str, list] = {}
+        self.lazy: dict[tuple[str, str, str], _LazyHeads] = {}
+        self.exact: dict[tuple[str, str, str], bool] = {}
+        self.colour: dict[tuple, int] = {}  # 1: on the path, 2: nothing above it comes back
+        self.shape: dict[tuple, tuple[int, int]] = {}  # (count, height) of the search above a node
+        self.chains: dict[tuple, list[tuple[str, ...]]] = {}
+        self.incoming: dict[tuple[str, str, str], list[tuple[m.Grant, m.Decision]]] = {}
+        self.static: dict[tuple, bool] = {}
+        self.legal: dict[tuple, tuple | None] = {}
+        self.grant_ok: dict[tuple[str, str], bool] = {}
+        self.absent: dict[tuple[str, date], bool] = {}
+        self.tail_ok: dict[tuple[str, int, date], bool] = {}
+
+    # -- the answer ----------------------------------------------------------------------------
+    def allowed(self, actor: str, power: str, entity: str, on: date) -> bool:
+        n = self.n
+        tails = self.tails.get(actor)
+        if tails is None:
+            tails = self.tails[actor] = search_tails(n, actor)
+        q: Question | None = None
+        for i, t in enumerate(tails):
+            if not t.window[0] <= on <= t.window[1]:
+                continue  # no chain meets the tail on the date
+            if self.unique and self._exact(t.principal, power, entity):
+                chains = self._chains_src(t.principal, power, entity, on)
+                if not chains or not self._tail_ok(actor, i, t, power, entity, on):
+                    continue
+                for chain in chains:
+                    if self._holds(chain, power, entity, on):
+                        return True
+                continue
+            if q is None:
+                q = Question(actor=actor, power=power, on=on, entity=entity)
+            if self._lazy(t, i, q):
+                return True
+        return False
+
+    def _lazy(self, t: Any, i: int, q: Question) -> bool:
+        """The tail's chains as `check` finds and evaluates them."""
+        n = self.n
+        key = (t.principal, q.power, q.entity)
+        heads = self.lazy.get(key)
+        if heads is None:
+            heads = self.lazy[key] = _LazyHeads(n, t.principal, q.power, q.entity)  # type: ignore[arg-type]
+        a = r.asked(n, q)
+        on = q.on
+        for cc in heads.in_force(t.window, on):
+            w = r.meet(t.window, (cc.start, cc.end))
+            if w is None or not w[0] <= on <= w[1]:
+                continue
+            e = evaluate_chain(n, a, Candidate((cc.law, *cc.grants, *t.steps), cc, t.steps, w[0], w[1]),
+                               r.no_usage, True)
+            if e is not None and not e.reasons:
+                return True
+        return False
+
+    def window(self, g: m.Grant, d: m.Decision) -> r.Window | None:
+        try:
+            return self.windows[g.id]
+        except KeyError:
+            found = self.windows[g.id] = r.grant_window(self.n, g, d)
+            return found
+
+    def _incoming(self, p: str, power: str, entity: str) -> list[tuple[m.Grant, m.Decision]]:
+        """The grants to office `p` that `search._sources` follows for this power and entity."""
+        key = (p, power, entity)
+        found = self.incoming.get(key)
+        if found is None:
+            found = self.incoming[key] = [(g, d) for g, d in self.n.grants_to.get(p, ())
+                                          if any(power_covers(x, power) for x in g.powers) and entity in d.entities]
+        return found
+
+    # -- is the indexed enumeration the one `check` does? ---------------------------------------
+    def _exact(self, principal: str, power: str, entity: str) -> bool:
+        key = (principal, power, entity)
+        found = self.exact.get(key)
+        if found is None:
+            found = False
+            if self._acyclic(("p", principal), power, entity):
+                count, height = self._shape_src(principal, power, entity, r.ALWAYS)
+                found = count <= MAX_CANDIDATES and height <= MAX_DEPTH
+            self.exact[key] = found
+        return found
+
+    def _above(self, node: tuple, power: str, entity: str) -> list[tuple]:
+        if node[0] == "p":  # a principal: the grants to it and to its offices
+            return [("g", g.id) for p in self.n.offices(node[1]) for g, _d in self._incoming(p, power, entity)]
+        g, d = self.n.grants[node[1]]
+        if g.under is not None:
+            return [("g", g.under)] if g.under in self.n.grants else []
+        return [("p", d.by)]
+
+    def _acyclic(self, start: tuple, power: str, entity: str) -> bool:
+        """No node above `start` lies above itself (iterative depth-first search, white, grey, black)."""
+        colour = self.colour
+        k0 = (start, power, entity)
+        if colour.get(k0) == 2:
+            return True
+        if colour.get(k0) == 3:
+            return False
+        stack = [(start, iter(self._above(start, power, entity)))]
+        colour[k0] = 1
+        path = [k0]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                colour[path.pop()] = 2
+                continue
+            k = (child, power, entity)
+            c = colour.get(k)
+            if c == 2:
+                continue
+            if c == 1 or c == 3:
+                for x in path:  # everything on the path reaches the cycle
+                    colour[x] = 3
+                return False
+            colour[k] = 1
+            path.append(k)
+            stack.append((child, iter(self._above(child, power, entity))))
+        return True
+
+    def _shape_src(self, principal: str, power: str, entity: str, window: r.Window) -> tuple[int, int]:
+        """(chains, grants deep) of `search._sources(principal, ..., window)`, the count capped at CAP."""
+        key = ("p", principal, power, entity, window)
+        found = self.shape.get(key)
+        if found is None:
+            total, height = 0, 0
+            cat = self.cat
+            for p in self.n.offices(principal):
+                for src in cat.law_sources(p, power, entity):
+                    if r.meet(window, r.rule_window(src.rule)) is not None:
+                        total += 1
+                for g, d in self._incoming(p, power, entity):
+                    c, h = self._shape_through(g, d, power, entity, window)
+                    total, height = min(total + c, CAP), max(height, h)
+            found = self.shape[key] = (total, height)
+        return found
+
+    def _shape_through(self, g: m.Grant, d: m.Decision, power: str, entity: str,
+                       window: r.Window) -> tuple[int, int]:
+        own = self.window(g, d)
+        narrowed = r.meet(window, own) if own is not None else None
+        if narrowed is None:
+            return 0, 0
+        key = ("g", g.id, power, entity, narrowed)
+        found = self.shape.get(key)
+        if found is None:
+            if g.under is not None:
+                parent = self.n.grants.get(g.under)
+                c, h = self._shape_through(parent[0], parent[1], power, entity, narrowed) if parent else (0, 0)
+            else:
+                c, h = self._shape_src(d.by, power, entity, narrowed)
+            found = self.shape[key] = (c, h + 1)
+        return found
+
+    # -- the chains in force on a date -------------------------------------------------------------
+    def _chains_src(self, principal: str, power: str, entity: str, on: date) -> list[tuple[str, ...]]:
+        """The grants (ids, from the top down) of every chain from the law to `principal` in force on
+        `on`; a chain of the law step alone is ()."""
+        key = ("p", principal, power, entity, on)
+        found = self.chains.get(key)
+        if found is None:
+            found = []
+            cat = self.cat
+            for p in self.n.offices(principal):
+                for src in cat.law_sources(p, power, entity):
+                    start, end = r.rule_window(src.rule)
+                    if start <= on <= end:
+                        found.append(())
+                for g, d in self._incoming(p, power, entity):
+                    found += self._chains_through(g, d, power, entity, on)
+            self.chains[key] = found
+        return found
+
+    def _chains_through(self, g: m.Grant, d: m.Decision, power: str, entity: str,
+                        on: date) -> list[tuple[str, ...]]:
+        own = self.window(g, d)
+        if own is None or not own[0] <= on <= own[1]:
+            return []
+        key = ("g", g.id, power, entity, on)
+        found = self.chains.get(key)
+        if found is None:
+            if g.under is not None:
+                parent = self.n.grants.get(g.under)
+                heads = self._chains_through(parent[0], parent[1], power, entity, on) if parent else []
+            else:
+                heads = self._chains_src(d.by, power, entity, on)
+            found = self.chains[key] = [(*h, g.id) for h in heads]
+        return found
+
+    # -- one chain, as `compiled.evaluate` decides it for a bare question -----------------------------
+    def _holds(self, chain: tuple[str, ...], power: str, entity: str, on: date) -> bool:
+        if not chain:
+            return True  # the law step alone: nothing of a grant can refuse
+        n = self.n
+        key = (chain, power, entity)
+        static = self.static.get(key)
+        if static is None:
+            steps = [search_shared(n, ("grant", x), lambda x=x: GrantStep(*n.grants[x])) for x in chain]
+            ev = r.Evaluation()
+            r.subdelegation(ev, steps)
+            dated = r.involves_persons(n, steps)
+            ok = not ev.reasons and all(self._grant_ok(x, power) for x in chain)
+            if ok and not dated:  # `compile_chain` decides the legality of such a chain once, at any date
+                ok = self._legal(chain, power, entity, date.min) is not None
+            static = self.static[key] = (ok, dated)
+        if not static[0]:
+            return False
+        if static[1] and self._legal(chain, power, entity, on) is None:
+            return False
+        for x in chain:
+            position = n.grants[x][0].limits.only_when_absent
+            if position is not None and not self._all_absent(position, on):
+                return False
+        return True
+
+    def _legal(self, chain: tuple[str, ...], power: str, entity: str, on: date) -> tuple | None:
+        """`rules.chain_legality` step by step, shared by chains with the same top: None when a step
+        is unlawful, else the rules the last step carries on."""
+        if not chain:
+            return (), ()
+        key = (chain, power, entity, on)
+        try:
+            return self.legal[key]
+        except KeyError:
+            pass
+        above = self._legal(chain[:-1], power, entity, on)
+        found = None
+        if above is not None:
+            g, d = self.n.grants[chain[-1]]
+            v = parties_verdict(self.n, d, g, power, None, on, (entity,), above[0], above[1])
+            if v.failure is None:
+                found = (v.lawful, v.local)
+        self.legal[key] = found
+        return found
+
+    def _grant_ok(self, grant: str, power: str) -> bool:
+        """No exclusion of the power by the grant and no yearly ceiling used up (nothing is used yet
+        for a bare question: a ceiling of zero)."""
+        key = (grant, power)
+        found = self.grant_ok.get(key)
+        if found is None:
+            lim = self.n.grants[grant][0].limits
+            found = not (lim.excluded and self.cat.excluded(lim.excluded, power, None) is not None) and not (
+                lim.annual_ceiling is not None and Decimal(0) >= lim.annual_ceiling)
+            self.grant_ok[key] = found
+        return found
+
+    def _all_absent(self, position: str, on: date) -> bool:
+        """`rules.only_when_absent` refuses nothing: every holder of the position is absent on the date."""
+        key = (position, on)
+        found = self.absent.get(key)
+        if found is None:
+            n = self.n
+            found = self.absent[key] = not [h.person for h in n.holders(position, on) if not n.is_absent(h.person, on)]
+        return found
+
+    def _tail_ok(self, actor: str, i: int, t: Any, power: str, entity: str, on: date) -> bool:
+        """The actor's replacement or acting appointment holds on the date (`Candidate.checked`)."""
+        checked = [s for s in t.steps if isinstance(s, SubstitutionStep)
+                   or (isinstance(s, AppointmentStep) and s.rule is not None)]
+        if not checked:
+            return True
+        key = (actor, i, on)
+        found = self.tail_ok.get(key)
+        if found is None:
+            q = Question(actor=actor, power=power, on=on, entity=entity)
+            ev = r.Evaluation()
+            for step in checked:
+                if isinstance(step, SubstitutionStep):
+                    r.substitution(ev, self.n, q, step)
+                else:
+                    r.acting(ev, self.n, q, step)
+            found = self.tail_ok[key] = not ev.reasons
+        return found
+
+
+class _LazyHeads:
+    """`evaluate.compiled_heads(state, principal, power, entity)` built as far as it is read: the
+    same search (up to the same bound) and the same compiled chains, in the same order."""
+
+    def __init__(self, state: RegisterState, principal: str, power: str, entity: str):
+        self.state, self.power, self.entity = state, power, entity
+        done = state.cache.heads.get((principal, power, entity))
+        self.found: list[Any] = []
+        self.compiled: list[CompiledChain | None] = []
+        if done is not None:
+            self.compiled = list(done)
+            self.found = [None] * len(done)
+            self.more = None
+        else:
+            self.more = islice(search_sources(state, principal, power, entity, frozenset(), 0, r.ALWAYS, True, False),
+                               MAX_CANDIDATES)
+
+    def in_force(self, window: r.Window, on: date):
+        """The compiled chains whose period meets `window` and holds `on` (others are not compiled)."""
+        i = 0
+        while True:
+            if i == len(self.compiled):
+                if self.more is None:
+                    return
+                f = next(self.more, None)
+                if f is None:
+                    self.more = None
+                    return
+                self.found.append(f)
+                self.compiled.append(None)
+            cc = self.compiled[i]
+            if cc is None:
+                f = self.found[i]
+                w = r.meet(window, f.window)
+                if w is not None and w[0] <= on <= w[1]:
+                    cc = self.compiled[i] = compile_chain(self.state, f.steps, f.window, self.power, self.entity)
+                    yield cc
+            else:
+                yield cc
+            i += 1
+
+
+def validate(f: m.RegisterFile, file: str, state: RegisterState, today: date,
+             reference: bool = False) -> list[ValidationFinding]:
+    """The findings of a register file against the register `state`. `reference`: the plain
+    validator, one full check per question it asks (the indexed one must find the same)."""
     if f.administration.jurisdiction is not None and f.administration.jurisdiction not in PACKAGED:
         # without its law nothing else can be checked
         opts = ", ".join(PACKAGED)
         return [ValidationFinding("FORMAT", file, "administration.jurisdiction", tr("expected one of {opts}, found '{jurisdiction}'", opts=opts, jurisdiction=f.administration.jurisdiction))]
-    return _Validator(f, file, state, today).run()
+    return (_Validator if reference else _IndexedValidator)(f, file, state, today).run()

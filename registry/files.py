@@ -19,7 +19,12 @@ from typing import Any
 from delegations.texts import Text, tr
 from delegations.validate import ValidationFinding, format_error
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024  # any file; YAML files never more
+# A JSON file may be larger (a whole city in one file): up to MAX_JSON_BYTES, with at most one value
+# per BYTES_PER_VALUE bytes above MAX_NODES values (a register averages 16 bytes per value), bounded
+# by counting separators before anything is parsed: memory stays proportional to the file's size.
+MAX_JSON_BYTES = 128 * 1024 * 1024
+BYTES_PER_VALUE = 8
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
 # Plain digit runs longer than this are typos or attacks (Python refuses ints over 4300 digits).
@@ -82,14 +87,25 @@ def read_file(path: str | Path) -> Any:
         if not p.is_file():
             raise _problem(name, "", tr("an existing regular file"), tr("nothing (not found or not a regular file)"))
         size = p.stat().st_size
+        limit = max_bytes(name)
         with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)  # a file that grows after stat() is still bounded
+            raw = fh.read(limit + 1)  # a file that grows after stat() is still bounded
         size = max(size, len(raw))
-        if size > MAX_FILE_BYTES:
-            raise _problem(name, "", tr("a file of at most {max} bytes", max=MAX_FILE_BYTES), tr("{size} bytes (file too large)", size=size))
+        if size > limit:
+            raise _problem(name, "", tr("a file of at most {max} bytes", max=limit), tr("{size} bytes (file too large)", size=size))
     except OSError as exc:
         raise _problem(name, "", tr("a readable file"), tr("a read error ({error})", error=exc.strerror)) from None
     return parse_bytes(raw, name)
+
+
+def max_bytes(name: str) -> int:
+    """The size limit of a register file: JSON (by its name) may be larger than YAML."""
+    return MAX_JSON_BYTES if name.lower().endswith(".json") else MAX_FILE_BYTES
+
+
+def max_nodes(size: int) -> int:
+    """The values a file of `size` bytes may hold (a JSON file larger than MAX_FILE_BYTES more)."""
+    return MAX_NODES if size <= MAX_FILE_BYTES else max(MAX_NODES, size // BYTES_PER_VALUE)
 
 
 def parse_bytes(raw: bytes, name: str) -> Any:
@@ -97,21 +113,32 @@ def parse_bytes(raw: bytes, name: str) -> Any:
         raise _problem(name, "", tr("a register file with 'format: delegaties/1'"), tr("an empty file"))
     if b"\x00" in raw:
         raise _problem(name, "", tr("text (UTF-8)"), tr("binary data (NUL bytes)"))
+    limit = max_nodes(len(raw))
+    if len(raw) > MAX_FILE_BYTES:
+        # Bound the values before parsing: every value but the first follows a comma or opens a
+        # container (separators inside strings only raise the bound).
+        bound = 1 + raw.count(b",") + raw.count(b"[") + raw.count(b"{")
+        if bound > limit:
+            raise _problem(name, "", tr("a register of reasonable size and nesting"), tr("more than {depth} levels or {nodes} values", depth=MAX_DEPTH, nodes=limit))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _problem(name, "", tr("UTF-8 text"), tr("an invalid byte at position {position}", position=exc.start)) from None
+    surrogates = True  # may the parsed text hold lone surrogates (JSON \ud800 escapes, YAML escapes)?
     if name.lower().endswith(".json"):
         data = _parse_json(text, name)
+        surrogates = _ESCAPED_SURROGATE.search(text) is not None
     elif text.lstrip().startswith(("{", "[")):
         # JSON, or YAML in flow style: JSON first (exact decimals), YAML when it is not JSON.
         try:
             data = _parse_json(text, name)
+            surrogates = _ESCAPED_SURROGATE.search(text) is not None
         except FileProblem:
             data = _parse_yaml(text, name)
     else:
         data = _parse_yaml(text, name)
-    _check_shape(data, name)
+    if surrogates or not _shape_is_fine(data, limit):
+        _check_shape(data, name, limit)  # names the first problem; walks every value with its path
     return data
 
 
@@ -120,11 +147,13 @@ def _parse_json(text: str, name: str) -> Any:
         return float(c)  # NaN/Infinity: refused by the converter, with the path of the field
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in out:
-                raise ValueError(f"sleutel '{k}' komt tweemaal voor in hetzelfde object")
-            out[k] = v
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for k, _v in pairs:
+                if k in seen:
+                    raise ValueError(f"sleutel '{k}' komt tweemaal voor in hetzelfde object")
+                seen.add(k)
         return out
 
     try:
@@ -229,15 +258,42 @@ def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
             raise _problem(name, where, tr("at most {nodes} values", nodes=MAX_NODES), tr("more"))
 
 
-def _check_shape(data: Any, name: str) -> None:
+# A JSON escape of a surrogate code (\ud800-\udfff); a pair of them is one character, a lone one is refused.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _shape_is_fine(data: Any, limit: int = MAX_NODES) -> bool:
+    """`_check_shape` would find nothing wrong in shape (depth, count, keys), level by level
+    without paths; text is not looked at (the caller knows when it can hold no lone surrogate)."""
+    level, depth, nodes = [data], 0, 0
+    while level:
+        nodes += len(level)
+        if depth > MAX_DEPTH or nodes > limit:
+            return False
+        below: list[Any] = []
+        for node in level:
+            if type(node) is dict:
+                for k in node:
+                    if type(k) is not str:
+                        return False
+                below.extend(node.values())
+            elif type(node) is list:
+                below.extend(node)
+            elif isinstance(node, dict | list):
+                return False  # not from our parsers: let the full walk judge
+        level, depth = below, depth + 1
+    return True
+
+
+def _check_shape(data: Any, name: str, limit: int = MAX_NODES) -> None:
     """Refuse absurd nesting or size (JSON) and unstorable text before anything walks the structure recursively."""
     stack: list[tuple[Any, int, str]] = [(data, 0, "")]
     nodes = 0
     while stack:
         node, depth, path = stack.pop()
         nodes += 1
-        if depth > MAX_DEPTH or nodes > MAX_NODES:
-            raise _problem(name, path, tr("a register of reasonable size and nesting"), tr("more than {depth} levels or {nodes} values", depth=MAX_DEPTH, nodes=MAX_NODES))
+        if depth > MAX_DEPTH or nodes > limit:
+            raise _problem(name, path, tr("a register of reasonable size and nesting"), tr("more than {depth} levels or {nodes} values", depth=MAX_DEPTH, nodes=limit))
         if isinstance(node, dict):
             for k, v in node.items():
                 if not isinstance(k, str):
@@ -273,7 +329,67 @@ ID_LIST_KEYS = frozenset(("powers", "substitutes", "issuers", "units", "document
 
 def identifier_findings(data: Any, name: str) -> list[ValidationFinding]:
     """FORMAT findings for ids, references and names holding control, format (bidi, zero-width),
-    line-break or other non-printing characters, with the path of each."""
+    line-break or other non-printing characters, with the path of each (at most about 100: those
+    met first, walking the file as `_identifier_findings_plain` does).
+
+    The walk builds no path: it keeps each container's place (its parent's place and its key or
+    index) and spells a path out only for a value that is refused; a printable ASCII value without
+    outer spaces, which nearly every value is, is passed over at once."""
+    from delegations.identifiers import identifier_problem, normalize
+
+    found: list[ValidationFinding] = []
+
+    def check(place: Any, key: Any, value: str) -> None:
+        if value.isascii() and value.isprintable() and value[:1] != " " and value[-1:] != " ":
+            return  # identifier_problem() finds nothing in it
+        if "\x00" in value:
+            return  # the converter names NUL characters in its own words
+        problem = identifier_problem(normalize(value))
+        if problem is not None:
+            found.append(ValidationFinding("FORMAT", name, _spell((place, key)), tr("expected {expected}", expected=problem)))
+
+    stack: list[tuple[Any, Any]] = [(data, None)]  # (container, its place)
+    while stack and len(found) < 100:
+        node, place = stack.pop()
+        if type(node) is dict:
+            for k, v in node.items():
+                if k in ID_KEYS and isinstance(v, str):
+                    check(place, k, v)
+                elif k in ID_LIST_KEYS and isinstance(v, list):
+                    where = (place, k)
+                    for i, x in enumerate(v):
+                        if isinstance(x, str):
+                            check(where, i, x)
+                elif type(v) is dict or type(v) is list:
+                    stack.append((v, (place, k)))
+                elif isinstance(v, dict | list):
+                    return _identifier_findings_plain(data, name)
+        elif type(node) is list:
+            for i, v in enumerate(node):
+                if type(v) is dict or type(v) is list:
+                    stack.append((v, (place, i)))
+                elif isinstance(v, dict | list):
+                    return _identifier_findings_plain(data, name)
+    return sorted(found, key=lambda f: f.path)
+
+
+def _spell(place: Any) -> str:
+    """The path of a place (parent place, key or index), as `_identifier_findings_plain` writes it."""
+    parts: list[Any] = []
+    while place is not None:
+        place, step = place
+        parts.append(step)
+    path = ""
+    for step in reversed(parts):
+        if isinstance(step, int):
+            path = f"{path}[{step}]"
+        else:
+            path = f"{path}.{step}" if path else str(step)
+    return path
+
+
+def _identifier_findings_plain(data: Any, name: str) -> list[ValidationFinding]:
+    """`identifier_findings` as it was written first, with the path of every value: the reference."""
     from delegations.identifiers import identifier_problem, normalize
 
     found: list[ValidationFinding] = []

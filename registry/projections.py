@@ -45,6 +45,29 @@ def index_grants(conn: sqlite3.Connection, decision: str, data: dict) -> None:
                      [(g["id"], decision, g["to"]) for g in data.get("grants", ())])
 
 
+def put_entities(conn: sqlite3.Connection, puts: list[tuple[Event, str, str, str, str, Any]]) -> None:
+    """`_entity` for a run of `entity.put` events at once: (event, kind, key, canonical data,
+    its sha256, the data) each, in the order of the log. The tables end as applying the events one
+    by one leaves them: the rows in order (a later put of the same entity wins), and for decisions
+    the grant index of each decision replaced, all old rows of the run's decisions deleted before
+    the new ones are written (the same, since no decision occurs twice in a run; else one by one)."""
+    if not puts:
+        return
+    decisions = [p for p in puts if p[1] == "decision"]
+    if len({p[2] for p in decisions}) != len(decisions):
+        for event, *_rest in puts:
+            _entity(conn, event)
+        return
+    conn.executemany("INSERT INTO entities (kind, key, data, sha256, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) "
+                     "DO UPDATE SET data = excluded.data, sha256 = excluded.sha256, seq = excluded.seq",
+                     [(kind, key, body, digest, event.seq) for event, kind, key, body, digest, _data in puts])
+    if decisions:
+        conn.executemany("DELETE FROM grant_index WHERE decision = ?", [(p[2],) for p in decisions])
+        conn.executemany("INSERT INTO grant_index (\"grant\", decision, recipient) VALUES (?, ?, ?) ON CONFLICT (\"grant\") "
+                         "DO UPDATE SET decision = excluded.decision, recipient = excluded.recipient",
+                         [(g["id"], key, g["to"]) for _e, _k, key, _b, _d, data in decisions for g in data.get("grants", ())])
+
+
 def _use(conn: sqlite3.Connection, event: Event) -> None:
     u = event.data
     year = int(u["on"][:4])

@@ -22,7 +22,7 @@ from delegations.answer import Answer, Question
 from delegations.converter import structure, unstructure
 from delegations.search import who_candidates
 from delegations.signature import SignatureAnswer, pair
-from delegations.state import MODEL, RegisterState, entity_key
+from delegations.state import MODEL, RegisterState
 from delegations.texts import Text, tr
 
 if TYPE_CHECKING:
@@ -316,41 +316,21 @@ class Registry:
             from . import assertions as expectations
 
             guard = expectations.guard(expectations.read(assertions))
-        files, findings = self._prepare(paths, today)
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            raise InputError(tr("Nothing imported: {count} error(s) found.", count=len(errors)), findings)
-        added = changed = unchanged = 0
-        with self.store.transaction() as tx:
-            current = {(k, key): digest for k, key, digest in tx.execute("SELECT kind, key, sha256 FROM entities")}
-            admin = self.store.meta("administration")
-            for name, f in files:
-                if admin is None:
-                    ev = tx.append("administration.set", unstructure(f.administration))
-                    projections.apply(tx.conn, ev)
-                    admin = canonical(unstructure(f.administration))
-                for kind, items in _sections(f):
-                    for obj in items:
-                        key = entity_key(kind, obj)
-                        data = unstructure(obj)
-                        digest = sha256(canonical(data))
-                        old = current.get((kind, key))
-                        if old == digest:
-                            unchanged += 1
-                            continue
-                        ev = tx.append("entity.put", {"kind": kind, "key": key, "data": data, "file": Path(name).name})
-                        projections.apply(tx.conn, ev)
-                        current[(kind, key)] = digest
-                        if old is None:
-                            added += 1
-                        else:
-                            changed += 1
-            if guard is not None:  # on the register as the import leaves it, inside the transaction
-                self._snap = None
-                try:
-                    guard(self)
-                finally:
+        from . import importer  # the bulk write path; the collector is paused while loading
+
+        with importer.gc_paused():
+            files, findings = self._prepare(paths, today)
+            errors = [f for f in findings if f.severity == "error"]
+            if errors:
+                raise InputError(tr("Nothing imported: {count} error(s) found.", count=len(errors)), findings)
+            with self.store.transaction() as tx:
+                added, changed, unchanged = importer.write(tx, files, self.store.meta("administration"))
+                if guard is not None:  # on the register as the import leaves it, inside the transaction
                     self._snap = None
+                    try:
+                        guard(self)
+                    finally:
+                        self._snap = None
         self._snap = None
         return ImportResult(added, changed, unchanged, findings, tx.appended)
 
