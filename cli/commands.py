@@ -154,7 +154,8 @@ def check(args: argparse.Namespace) -> int:
             data["attestation"] = token = reg.attest(answer)
             data["jti"] = reg.last_jti
             extra = "\n" + say(args, tr("Attestation:")) + "\n" + token
-        out(args, data, answer_text(data, args.lang, _names(reg)) + extra)
+        # The text only when it is shown: it reads the persons' names, and amounts need Babel.
+        out(args, data, None if args.json else answer_text(data, args.lang, _names(reg)) + extra)
         return EXIT_OK if answer.allowed else EXIT_REFUSED
     if args.as_known_on:
         from registry.errors import InputError

@@ -2,23 +2,32 @@
 
 Structuring is strict on purpose: a register is evidence, so `25000` where a date is expected,
 a string where a list is expected, or an unknown key is an error, never a silent coercion.
+
+`structure` first builds the object by walking its class's fields with the same hooks (`_plain`),
+as fast as cattrs' generated functions and without importing cattrs or generating code: a
+one-shot command that reads a few dozen stored entities never pays for either. The walk decides
+nothing on its own: a value it does not accept goes to the cattrs converter (imported and made on
+first use), so every error, and its path, is cattrs' own.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
+import threading
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from attrs import NOTHING, fields
 
 from . import model as m
 from .identifiers import normalize, text_problem
 from .texts import Text, tr
+
+if TYPE_CHECKING:
+    import cattrs
 
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 EUR: anything larger is a typo, not a budget
 MIN_YEAR, MAX_YEAR = 1800, 2999
@@ -116,12 +125,14 @@ def _strs(value: Any, _t: Any = None) -> tuple[str, ...]:
         return tuple(_str(v) for v in value)
     except FormatProblem:
         pass
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     errors = []  # slow path only on error: name every bad index, like lists of objects do
     for i, v in enumerate(value):
         try:
             _str(v)
         except FormatProblem as e:
-            e.__notes__ = [cattrs.errors.IterableValidationNote(f"@ index {i}", i, str)]
+            e.__notes__ = [IterableValidationNote(f"@ index {i}", i, str)]
             errors.append(e)
     raise IterableValidationError("list", errors, tuple)
 
@@ -138,7 +149,23 @@ def _int(value: Any, _t: Any = None) -> int:
     return value
 
 
+def _entities(v: Any, _t: Any = None) -> str | tuple[str, ...]:
+    # One legal entity, or a non-empty list of distinct ones for an act that covers several.
+    if isinstance(v, str):
+        return _str(v)
+    items = _strs(v)
+    if not items or len(set(items)) != len(items):
+        raise FormatProblem(tr("a legal entity or a list of distinct legal entities"))
+    return items
+
+
 def _make() -> cattrs.Converter:
+    """The converter, with every hook of a model class made on its first use: a process that reads
+    a few stored entities (one `check`) generates the code for those classes only."""
+    import cattrs
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
     c = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     c.register_structure_hook(str, _str)
     _exact(c, tuple[str, ...], _strs)
@@ -157,26 +184,12 @@ def _make() -> cattrs.Converter:
     _exact(c, Decimal | None, _optional(lambda v, _t: parse_amount(v)))
     _exact(c, date | None, _optional(lambda v, _t: parse_date(v)))
 
-    def _entities(v, _t=None):
-        # One legal entity, or a non-empty list of distinct ones for an act that covers several.
-        if isinstance(v, str):
-            return _str(v)
-        items = _strs(v)
-        if not items or len(set(items)) != len(items):
-            raise FormatProblem(tr("a legal entity or a list of distinct legal entities"))
-        return items
-
     _exact(c, m.Entities, _entities)
 
-    # Sub-objects may be given as null: treat as "all defaults".
-    for cls in (m.Limits, m.Requirements, m.SubdelegationPolicy):
-        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)
-        c.register_structure_hook(cls, lambda v, t, fn=fn, cls=cls: cls() if v is None else _mapping(fn)(v, t))
-
     def _list_of(cls):
-        # The item hook is looked up on first use: list hooks must be registered before the classes
-        # that contain such lists, or those classes are generated with cattrs' lenient default
-        # (which iterates a dict's keys or a string's characters as if they were the list).
+        # The item hook is looked up on first use, when every hook is registered (a class generated
+        # before the list hooks would get cattrs' lenient default, which iterates a dict's keys or a
+        # string's characters as if they were the list).
         item = []
 
         def hook(v, _t):
@@ -191,7 +204,7 @@ def _make() -> cattrs.Converter:
                 try:
                     out.append(item[0](x, cls))
                 except Exception as e:  # noqa: BLE001 - collected into one group with indices
-                    e.__notes__ = [*getattr(e, "__notes__", []), cattrs.errors.IterableValidationNote(f"@ index {i}", i, cls)]
+                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ index {i}", i, cls)]
                     errors.append(e)
             if errors:
                 raise IterableValidationError("list", errors, tuple)
@@ -204,30 +217,23 @@ def _make() -> cattrs.Converter:
         _exact(c, tuple[cls, ...], _list_of(cls))
     for cls in (m.Substitution, m.Acting, m.Condition):
         _exact(c, cls | None, lambda v, _t, cls=cls: None if v is None else c.structure(v, cls))
-    c.register_structure_hook_factory(lambda t: t is m.Substitution, lambda t: _mapping(make_dict_structure_fn(
-        t, c, _cattrs_forbid_extra_keys=True, for_=override(rename="for"))))
-    c.register_unstructure_hook_factory(lambda t: t is m.Substitution, lambda t: make_dict_unstructure_fn(
-        t, c, for_=override(rename="for")))
-    for cls, renames in (
-        (m.Appointment, {"from_": "from"}),
-        (m.Absence, {"from_": "from"}),
-        (m.Conflict, {"from_": "from"}),
-    ):
-        fn = make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True, **{k: override(rename=v) for k, v in renames.items()})
-        c.register_structure_hook(cls, _mapping(fn))
-        c.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, c, **{k: override(rename=v) for k, v in renames.items()}))
-    for cls in (m.Administration, m.Unit, m.Position, m.Person, m.Power, m.Holding, m.Rule, m.ReportingDuty,
-                m.Grant, m.Decision, m.Revocation):
-        c.register_structure_hook(cls, _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True)))
-    # Parts only rulebooks and a few local rules use: their hooks are made on first use (start-up).
-    lazy = (m.Acting, m.Condition, m.VisumExemption)
-    c.register_structure_hook_factory(lambda t: t in lazy, lambda t: _mapping(
-        make_dict_structure_fn(t, c, _cattrs_forbid_extra_keys=True)))
+
+    # Every model class: a strict hook (unknown keys refused, `from` and `for` renamed), generated
+    # when the class is first structured or unstructured. Sub-objects may be given as null: "all
+    # defaults".
+    def _structure_fn(cls):
+        fn = _mapping(make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=True,
+                                             **{k: override(rename=v) for k, v in RENAMED.get(cls, {}).items()}))
+        if cls in NULL_IS_DEFAULT:
+            return lambda v, t: cls() if v is None else fn(v, t)
+        return fn
+
+    c.register_structure_hook_factory(lambda t: t in STRUCTURED, _structure_fn)
     # Fields added after registers were first written are left out of the stored form while they
     # keep their default: the same file then stores (and hashes) exactly as it did before.
-    c.register_unstructure_hook_factory(lambda t: t in ADDED_FIELDS, lambda t: make_dict_unstructure_fn(
-        t, c, **{f: override(omit_if_default=True) for f in ADDED_FIELDS[t]}))
-    c.register_structure_hook(m.RegisterFile, _mapping(make_dict_structure_fn(m.RegisterFile, c, _cattrs_forbid_extra_keys=True)))
+    c.register_unstructure_hook_factory(lambda t: t in RENAMED or t in ADDED_FIELDS, lambda t: make_dict_unstructure_fn(
+        t, c, **{k: override(rename=v) for k, v in RENAMED.get(t, {}).items()},
+        **{f: override(omit_if_default=True) for f in ADDED_FIELDS.get(t, ())}))
     return c
 
 
@@ -245,6 +251,19 @@ def _mapping(fn):
     return hook
 
 
+# The model classes the converter structures strictly (every other type is cattrs' own).
+STRUCTURED = frozenset((
+    m.Administration, m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Substitution,
+    m.Acting, m.Condition, m.VisumExemption, m.Rule, m.Limits, m.Requirements, m.SubdelegationPolicy,
+    m.ReportingDuty, m.Grant, m.Decision, m.Revocation, m.Conflict, m.RegisterFile))
+NULL_IS_DEFAULT = frozenset((m.Limits, m.Requirements, m.SubdelegationPolicy))
+# Register file keys that are Python keywords.
+RENAMED = {
+    m.Appointment: {"from_": "from"},
+    m.Absence: {"from_": "from"},
+    m.Conflict: {"from_": "from"},
+    m.Substitution: {"for_": "for"},
+}
 ADDED_FIELDS = {
     m.Administration: ("jurisdiction",),
     m.Unit: ("entity",),
@@ -253,20 +272,144 @@ ADDED_FIELDS = {
              "notify_councils", "signature_mention", "subdelegation_rule", "substitution", "acting", "condition"),
 }
 
-converter = _make()
+_converter: list[cattrs.Converter] = []
+_making = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":  # the cattrs converter, made on first use
+        return _cattrs()
+    raise AttributeError(name)
+
+
+def _cattrs() -> cattrs.Converter:
+    if not _converter:
+        with _making:  # the HTTP service structures in several threads
+            if not _converter:
+                _converter.append(_make())
+    return _converter[0]
 
 
 def structure(data: Any, cls: type) -> Any:
-    return converter.structure(data, cls)
+    build = _PLAIN.get(cls) or _plain_class(cls)
+    if build is not None:
+        try:
+            return build(data)
+        except Exception:  # noqa: BLE001, S110 - not accepted as it is: cattrs decides, and says why
+            pass
+    return _cattrs().structure(data, cls)
 
 
 def unstructure(obj: Any) -> Any:
-    return converter.unstructure(obj)
+    return _cattrs().unstructure(obj)
+
+
+# -- structuring without cattrs -----------------------------------------------------------------
+# `_PLAIN`: type -> a function of the value that returns what the cattrs hook of that type returns
+# for it, or raises when it cannot (then cattrs runs instead, from the top). A class's function is
+# made on first use from its fields; a class with a field type not in `_PLAIN` is cattrs' only.
+
+
+class _Refused(Exception):
+    """The plain walk does not accept this value (cattrs will say why)."""
+
+
+def _optional_plain(hook):
+    return lambda v: None if v is None else hook(v)
+
+
+def _list_plain(cls: type):
+    def build(v):
+        if v is None:
+            return ()
+        if not isinstance(v, list | tuple):
+            raise _Refused
+        item = _PLAIN.get(cls) or _plain_class(cls)
+        if item is None:
+            raise _Refused
+        return tuple([item(x) for x in v])
+
+    return build
+
+
+def _class_plain(cls: type):
+    def build(v):
+        found = _PLAIN.get(cls) or _plain_class(cls)
+        if found is None:
+            raise _Refused
+        return found(v)
+
+    return build
+
+
+_PLAIN: dict[Any, Any] = {
+    str: _str, bool: _bool, int: _int, Decimal: parse_amount, date: parse_date, tuple[str, ...]: _strs,
+    str | None: _optional_plain(_str), int | None: _optional_plain(_int),
+    Decimal | None: _optional_plain(parse_amount), date | None: _optional_plain(parse_date), m.Entities: _entities,
+}
+_PLAIN.update({tuple[cls, ...]: _list_plain(cls) for cls in (
+    m.Unit, m.Position, m.Person, m.Appointment, m.Absence, m.Power, m.Holding, m.Rule, m.ReportingDuty, m.Grant,
+    m.Decision, m.Revocation, m.Conflict, m.VisumExemption)})
+_PLAIN.update({cls | None: _optional_plain(_class_plain(cls)) for cls in (m.Substitution, m.Acting, m.Condition)})
+_NO_PLAIN: set[type] = set()
+
+
+_ANNOTATIONS: dict[tuple[str, str], Any] = {}
+
+
+def _field_type(cls: type, annotation: Any) -> Any:
+    """A field's type: attrs keeps the annotation's text (`from __future__ import annotations`)
+    until something resolves it; evaluated as `typing.get_type_hints` would, in the class's module."""
+    if not isinstance(annotation, str):
+        return annotation
+    key = (cls.__module__, annotation)
+    if key not in _ANNOTATIONS:
+        _ANNOTATIONS[key] = eval(annotation, vars(sys.modules[cls.__module__]))  # noqa: S307 - our own annotations
+    return _ANNOTATIONS[key]
+
+
+def _plain_class(cls: type):
+    """The plain builder of a model class (as cattrs' generated function with `_mapping` around it):
+    a dict with known keys only, each field through its hook, required fields present."""
+    if cls in _NO_PLAIN or cls not in STRUCTURED:
+        return None
+    renamed = RENAMED.get(cls, {})
+    spec = []
+    try:
+        for a in fields(cls):
+            tp = _field_type(cls, a.type)
+            hook = _PLAIN.get(tp) or (_class_plain(tp) if tp in STRUCTURED else None)
+            if hook is None or not a.init or a.alias != a.name:
+                raise _Refused
+            spec.append((a.name, renamed.get(a.name, a.name), hook, a.default is NOTHING))
+    except Exception:  # noqa: BLE001 - a field this walk does not know: cattrs only
+        _NO_PLAIN.add(cls)
+        return None
+    allowed = frozenset(key for _name, key, _hook, _required in spec)
+    null_is_default = cls in NULL_IS_DEFAULT
+
+    def build(v):
+        if v is None and null_is_default:
+            return cls()
+        if type(v) is not dict or not allowed.issuperset(v):
+            raise _Refused
+        res = {}
+        for name, key, hook, required in spec:
+            if key in v:
+                res[name] = hook(v[key])
+            elif required:
+                raise _Refused
+        return cls(**res)
+
+    _PLAIN[cls] = build
+    return build
 
 
 def error_items(exc: BaseException, path: str = "") -> list[tuple[str, Text]]:
     """Flatten a cattrs exception group into (path, expected) pairs, e.g.
     ('decisions[0].grants[1].limits.max_amount', tr('an amount in EUR ...'))."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
     # group_exceptions() returns (with_notes, without_notes); an exception without a note has
     # no more precise path than its group's.
     if isinstance(exc, ClassValidationError):

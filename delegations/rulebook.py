@@ -10,8 +10,8 @@ the evaluation knows an organ by name; it asks this module.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache, cached_property
-from importlib import resources
 
 from attrs import frozen
 
@@ -198,7 +198,16 @@ def _organ(o: dict) -> Organ:
 def raw(jurisdiction: str) -> dict:
     if jurisdiction not in PACKAGED:
         raise KeyError(jurisdiction)
-    text = resources.files(__package__).joinpath("rulebooks", f"{jurisdiction}.json").read_text(encoding="utf-8")
+    # Read beside this module (as the catalogs are); importlib.resources costs a one-shot command
+    # more than the file itself, so it is only asked when the package is not a directory (a zip).
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rulebooks", f"{jurisdiction}.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:  # pragma: no cover - a zipped package
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath("rulebooks", f"{jurisdiction}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -29,7 +29,15 @@ BABEL_LOCALE = {"nl": "nl_BE", "en": "en"}
 
 @cache
 def catalog(lang: str) -> _gettext.NullTranslations:
-    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang if lang in LANGS else "nl"], fallback=True)
+    """The catalog of `lang` (Dutch for an unknown one), read on first use. The packaged `.mo` is
+    opened directly: `gettext.translation` would look for regional variants through the `locale`
+    module first, which costs a one-shot command more than reading the catalog."""
+    lang = lang if lang in LANGS else "nl"
+    try:
+        with open(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as fp:
+            return _gettext.GNUTranslations(fp)
+    except FileNotFoundError:  # pragma: no cover - catalogs not compiled: as gettext would
+        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def gettext(msgid: str, lang: str = "nl") -> str:
@@ -173,9 +181,17 @@ def format_number(value: Decimal | int, pattern: str, lang: str = "nl") -> str:
     return format_decimal(value, format=pattern, locale=BABEL_LOCALE.get(lang, "nl_BE"), decimal_quantization=False)
 
 
+_NL_SEPARATORS = str.maketrans(",.", ".,")
+
+
 def nl_amount(value: object) -> str:
-    """1234.5 -> '1.234,50' (nl-BE number format, Babel)."""
-    return format_number(Decimal(str(value)).quantize(Decimal("0.01")), "#,##0.00", "nl")
+    """1234.5 -> '1.234,50': the nl-BE number format, Babel's `#,##0.00` written out (groups of
+    three digits, a point between them, a decimal comma; a test holds it to Babel's), so that an
+    answer with an amount does not load Babel and its locale data."""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    if not amount.is_finite():  # pragma: no cover - never an amount of the register; as Babel writes it
+        return format_number(amount, "#,##0.00", "nl")
+    return format(amount, ",.2f").translate(_NL_SEPARATORS)
 
 
 def long_date(day: date, lang: str = "nl") -> str:

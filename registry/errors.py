@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from delegations.texts import N_, Text, tr
 
 __all__ = ["RegistryError", "InputError", "NotFoundError", "ConflictError", "UnavailableError", "IntegrityError",
-           "AssertionBroken", "restore", "from_sqlite"]
+           "AssertionBroken", "restore", "restore_value", "from_sqlite"]
 
 
 class RegistryError(Exception):
@@ -113,7 +113,21 @@ def restore(data: str, cls: type, what: str):
     try:
         return structure(json.loads(data), cls)
     except Exception:  # noqa: BLE001 - any failure means the stored row is not what we wrote
-        raise IntegrityError(tr("stored {what} is unreadable or does not fit the format; run 'delegaties fsck'", what=what)) from None
+        raise_unreadable(what)
+
+
+def restore_value(value: object, cls: type, what: str):
+    """`restore` of stored data already parsed from its JSON (a part of a stored entity)."""
+    from delegations.converter import structure
+
+    try:
+        return structure(value, cls)
+    except Exception:  # noqa: BLE001 - as in `restore`
+        raise_unreadable(what)
+
+
+def raise_unreadable(what: str) -> NoReturn:
+    raise IntegrityError(tr("stored {what} is unreadable or does not fit the format; run 'delegaties fsck'", what=what)) from None
 
 
 # SQLite primary result codes (sqlite3.h) -> (our code, the cause)

@@ -17,24 +17,35 @@ from typing import Any
 from delegations import model as m
 from delegations.state import MODEL, RegisterState
 
-from .errors import restore
+from .errors import raise_unreadable, restore, restore_value
 
 
 class _Entities(Mapping):
-    """kind -> {key: object}, fetched one key at a time and kept."""
+    """kind -> {key: object}, fetched one key at a time and kept; a key that is not there is
+    remembered too (the evaluation asks whether a position or an organ is a person, often)."""
 
-    def __init__(self, conn: sqlite3.Connection, kind: str):
+    def __init__(self, conn: sqlite3.Connection, kind: str, few: bool = False):
         self.conn, self.kind, self.cls = conn, kind, MODEL[kind]
         self.cache: dict[str, Any] = {}
+        self.missing: set[str] = set()
         self.complete = False
+        # `few`: the keys are read at once on first use (revocations: asked for every grant of a
+        # chain, and nearly always absent).
+        self.few, self.keys = few, None if few else set()
 
     def __getitem__(self, key: str) -> Any:
         if key in self.cache:
             return self.cache[key]
-        if self.complete or not isinstance(key, str):
+        if self.complete or not isinstance(key, str) or key in self.missing:
             raise KeyError(key)
+        if self.few:
+            if self.keys is None:
+                self.keys = {k for (k,) in self.conn.execute("SELECT key FROM entities WHERE kind = ?", (self.kind,))}
+            if key not in self.keys:
+                raise KeyError(key)
         row = self.conn.execute("SELECT data FROM entities WHERE kind = ? AND key = ?", (self.kind, key)).fetchone()
         if row is None:
+            self.missing.add(key)
             raise KeyError(key)
         obj = self.cache[key] = restore(row[0], self.cls, f"{self.kind} {key}")
         return obj
@@ -98,21 +109,26 @@ class _Index(Mapping):
         raise TypeError("a lazy index cannot be counted")
 
 
-_GRANTS_SQL = ("SELECT gi.decision, json_remove(e.data, '$.grants'), g.value FROM grant_index gi "
-               "JOIN entities e ON e.kind = 'decision' AND e.key = gi.decision, json_each(e.data, '$.grants') g "
-               "WHERE {} = ? AND json_extract(g.value, '$.id') = gi.\"grant\" ORDER BY gi.decision, gi.\"grant\"")
-_GRANTS_BY = {"grant": _GRANTS_SQL.format('gi."grant"'), "recipient": _GRANTS_SQL.format("gi.recipient")}
+_GRANTS_SQL = 'SELECT decision, "grant" FROM grant_index WHERE {} = ? ORDER BY decision, "grant"'
+_GRANTS_BY = {"grant": _GRANTS_SQL.format('"grant"'), "recipient": _GRANTS_SQL.format("recipient")}
+_DECISIONS_SQL = ("SELECT key, data, json_remove(data, '$.grants'), sha256 FROM entities WHERE kind = 'decision' "
+                  "AND key IN (SELECT value FROM json_each(?))")
+_DECODER = json.JSONDecoder()
 
 
 class LazyState(RegisterState):
     def __init__(self, conn: sqlite3.Connection, administration: m.Administration | None):
+        # The local rules and powers make the catalogue, which every question reads whole.
         small = {kind: {key: restore(data, MODEL[kind], f"{kind} {key}") for key, data in conn.execute(
-            "SELECT key, data FROM entities WHERE kind = ?", (kind,))} for kind in ("unit", "rule", "power")}
+            "SELECT key, data FROM entities WHERE kind = ?", (kind,))} for kind in ("rule", "power")}
         super().__init__(administration, small, {})
         self.conn = conn
         self.headers: dict[str, m.Decision] = {}  # decisions without their grants, for chain steps
-        self._lazy = {kind: _Entities(conn, kind) for kind in
-                      ("person", "position", "decision", "revocation", "appointment", "absence", "conflict")}
+        # decision -> (its stored content, its header: the content without the grants), read once
+        self._texts: dict[str, tuple[str, str]] = {}
+        self._lazy = {kind: _Entities(conn, kind, few=kind == "revocation") for kind in
+                      ("unit", "person", "position", "decision", "revocation", "appointment", "absence", "conflict")}
+        self.units = self._lazy["unit"]  # type: ignore[assignment]
         self.persons = self._lazy["person"]  # type: ignore[assignment]
         self.positions = self._lazy["position"]  # type: ignore[assignment]
         self.decisions = self._lazy["decision"]  # type: ignore[assignment]
@@ -146,16 +162,58 @@ class LazyState(RegisterState):
         return self._fetch_grants("recipient", recipient)
 
     def _fetch_grants(self, by: str, value: str) -> list[tuple[m.Grant, m.Decision]]:
-        """Only the grants asked for, with the header of their decision: a decision of a city can
-        hold dozens of grants, and SQLite picks the one out of the JSON faster than Python could."""
-        rows = self.conn.execute(_GRANTS_BY[by], (value,)).fetchall()
+        """Only the grants asked for, with the header of their decision. A decision of a city can
+        hold hundreds of grants, and the grants of several questions: its content is read once, its
+        header parsed by SQLite, and only the grants asked for are parsed and structured."""
         out = []
-        for decision, header, grant in rows:
+        rows = self.conn.execute(_GRANTS_BY[by], (value,)).fetchall()
+        self._read_decisions([d for d in dict.fromkeys(d for d, _g in rows) if d not in self._texts])
+        for decision, grant in rows:
+            found = self._grants_in(decision, grant)
+            if not found:
+                continue
             d = self.headers.get(decision)
             if d is None:
-                d = self.headers[decision] = restore(header, m.Decision, f"decision {decision}")
-            out.append((restore(grant, m.Grant, f"grant in {decision}"), d))
+                d = self.headers[decision] = restore(self._texts[decision][1], m.Decision, f"decision {decision}")
+            out += [(restore_value(g, m.Grant, f"grant in {decision}"), d) for g in found]
         return out
+
+    def _read_decisions(self, decisions: list[str]) -> None:
+        """The stored text and the header (without its grants) of these decisions, in one query."""
+        if not decisions:
+            return
+        for decision, data, header, digest in self.conn.execute(_DECISIONS_SQL, (json.dumps(decisions),)):
+            self.decision_hashes.cache.setdefault(decision, digest)  # type: ignore[attr-defined]
+            self._texts[decision] = (data, header)
+
+    def _grants_in(self, decision: str, grant: str) -> list[Any]:
+        """The grants with this id in a decision's stored content, parsed from the JSON.
+
+        Entities are stored canonically (sorted keys, no spaces: `store.canonical`), and `id` is
+        the first key of a grant, so a grant's object starts with `{"id":<its id>` and nothing
+        else can (a string cannot hold an unescaped quote): that object alone is decoded. Content
+        in another form is parsed whole."""
+        text = self._texts.get(decision, (None,))[0]
+        if text is None:
+            return []
+        needle = '{"id":' + json.dumps(grant, ensure_ascii=False)
+        found, i = [], text.find(needle)
+        try:
+            while i >= 0:
+                g, end = _DECODER.raw_decode(text, i)
+                if isinstance(g, dict) and g.get("id") == grant:
+                    found.append(g)
+                i = text.find(needle, end)
+        except ValueError:
+            found = []
+        if found:
+            return found
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise_unreadable(f"decision {decision}")
+        grants = parsed.get("grants") if isinstance(parsed, dict) else None
+        return [g for g in (grants if isinstance(grants, list) else ()) if isinstance(g, dict) and g.get("id") == grant]
 
     def _appointments_of_position(self, position: str) -> list[m.Appointment]:
         rows = self.conn.execute("SELECT key FROM entities WHERE kind = 'appointment' AND "
