@@ -1,6 +1,7 @@
 """Cold start of one `delegaties check` process against the city-scale register.
 
     python -m bench.bench_cli DB --actor ID --power ID [--on DATE] [--runs N]
+    python -m bench.bench_cli DB --questions Q.json [--index I] [--runs N]   # a question with its scope
 
 Wall time of the whole process (interpreter start, imports, opening the register, loading the
 state, the check, the JSON answer), divided by the wall time of `python -c pass` on the same
@@ -57,12 +58,20 @@ def run(db: str, question: dict[str, Any], runs: int = 7) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("db")
-    ap.add_argument("--actor", required=True)
-    ap.add_argument("--power", required=True)
+    ap.add_argument("--actor")
+    ap.add_argument("--power")
     ap.add_argument("--on", default="2025-07-08")
+    ap.add_argument("--questions", help="a JSON list of questions (bench/generate.py): ask one of them, with its scope")
+    ap.add_argument("--index", type=int, default=0, help="which question of --questions (default the first)")
     ap.add_argument("--runs", type=int, default=7)
     a = ap.parse_args(argv)
-    json.dump(run(a.db, {"actor": a.actor, "power": a.power, "on": a.on}, a.runs), sys.stdout)
+    if a.questions:
+        question = json.loads(Path(a.questions).read_text(encoding="utf-8"))[a.index]
+    elif a.actor and a.power:
+        question = {"actor": a.actor, "power": a.power, "on": a.on}
+    else:
+        ap.error("give --actor and --power, or --questions")
+    json.dump(run(a.db, question, a.runs), sys.stdout)
     print()
 
 

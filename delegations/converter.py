@@ -12,10 +12,12 @@ first use), so every error, and its path, is cattrs' own.
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 import sys
 import threading
+import types
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -359,13 +361,37 @@ _ANNOTATIONS: dict[tuple[str, str], Any] = {}
 
 def _field_type(cls: type, annotation: Any) -> Any:
     """A field's type: attrs keeps the annotation's text (`from __future__ import annotations`)
-    until something resolves it; evaluated as `typing.get_type_hints` would, in the class's module."""
+    until something resolves it. Read as `typing.get_type_hints` would, in the class's module, for
+    the forms the model uses (a name, `A | B`, `tuple[A, ...]`); any other form raises (cattrs only)."""
     if not isinstance(annotation, str):
         return annotation
     key = (cls.__module__, annotation)
     if key not in _ANNOTATIONS:
-        _ANNOTATIONS[key] = eval(annotation, vars(sys.modules[cls.__module__]))  # noqa: S307 - our own annotations
+        _ANNOTATIONS[key] = _annotation(annotation.strip(), vars(sys.modules[cls.__module__]))
     return _ANNOTATIONS[key]
+
+
+def _annotation(text: str, namespace: dict[str, Any]) -> Any:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(ch, 0)
+        if ch == "|" and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    if parts:
+        found = _annotation(parts[0], namespace)
+        for part in (*parts[1:], text[start:].strip()):
+            found = found | _annotation(part, namespace)
+        return found
+    if text.startswith("tuple[") and text.endswith(", ...]"):
+        return tuple[_annotation(text[6:-6].strip(), namespace), ...]
+    if text == "None":
+        return None
+    if text.isidentifier():
+        found = namespace[text] if text in namespace else getattr(builtins, text)
+        if isinstance(found, type) or type(found) is types.UnionType:
+            return found
+    raise _Refused(text)
 
 
 def _plain_class(cls: type):

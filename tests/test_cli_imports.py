@@ -187,6 +187,23 @@ def test_plain_structuring_gives_what_cattrs_gives() -> None:
     assert accepted > 50  # the comparison covers accepted values too, not only errors
 
 
+def test_the_plain_walk_reads_annotations_as_typing_does() -> None:
+    import typing
+
+    import attrs
+
+    from delegations import converter
+    from delegations import model as m
+
+    classes = [c for c in vars(m).values() if isinstance(c, type) and attrs.has(c)]
+    assert set(converter.STRUCTURED) <= set(classes)
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for a in attrs.fields(cls):
+            assert converter._field_type(cls, a.type) == hints[a.name], (cls, a.name)
+        assert cls not in converter.STRUCTURED or converter._plain_class(cls) is not None, cls  # no class left to cattrs
+
+
 def test_amounts_in_dutch_are_babels() -> None:
     from delegations.texts import format_number, nl_amount
 
