@@ -16,7 +16,7 @@ from attrs import frozen
 
 from . import model as m
 from . import rules as r
-from .answer import AppointmentStep, GrantStep, Question, SubstitutionStep
+from .answer import AppointmentStep, Question, SubstitutionStep
 from .catalogue import family, power_covers
 from .compiled import Candidate, CompiledChain, compile_chain
 from .compiled import evaluate as evaluate_chain
@@ -28,7 +28,6 @@ from .rules.legality import allowed_text, parties_verdict
 from .scope import key_within, widens
 from .search import MAX_DEPTH
 from .search import _sources as search_sources
-from .search import shared as search_shared
 from .search import tails as search_tails
 from .state import RegisterState, entity_key
 from .texts import N_, Text, gettext, tr
@@ -619,12 +618,11 @@ class _IndexedValidator(_Validator):
         self._incoming: dict[str, list[tuple[m.Grant, m.Decision, r.Window | None]]] = {}
         self._covering: dict[tuple, list[tuple[m.Grant, m.Decision, r.Window | None]]] = {}
         self._entities_of: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._held: dict[tuple, bool] = {}
         self._sources: dict[tuple, tuple[list[tuple[m.Grant, m.Decision]], frozenset[str]]] = {}
         self._parents: dict[tuple, tuple[list[m.Grant], frozenset[str]]] = {}
         self._by_law: dict[tuple, bool] = {}
-        self._unions: dict[tuple[int, str | None], tuple[tuple, tuple]] = {}
-        self._wider: dict[tuple[int, m.Limits], list[tuple[str, str, str]]] = {}
+        self._unions: dict[tuple[int, str | None], tuple[tuple, tuple, tuple]] = {}
+        self._wider: dict[tuple, tuple[str, str, str] | None] = {}
         self._kept: dict[tuple, str | None] = {}
         self._holdings: _Holdings | None = None
 
@@ -669,11 +667,12 @@ class _IndexedValidator(_Validator):
             return self.verdicts[key]
         self.verdicts[key] = None  # a cycle through 'under' carries nothing
         carried = self._carried(d, g, power, doc)
-        found = parties_verdict(self.new, d, g, power, doc, d.effective_from, d.entities, carried[0], carried[1])
+        found = parties_verdict(self.new, d, g, power, doc, d.effective_from, d.entities, carried[0], carried[1],
+                                carried[2])
         self.verdicts[key] = found
         return found
 
-    def _carried(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> tuple[tuple, tuple]:
+    def _carried(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> tuple[tuple, tuple, tuple]:
         """The rules the lawful parents of a step carry on. Grants with the same possible parents
         share them once every parent is decided (a parent still being decided, on a cycle, carries
         nothing for now: then they are not shared)."""
@@ -695,7 +694,7 @@ class _IndexedValidator(_Validator):
             elif v.failure is None:
                 carried.update({x.id: x for x in v.lawful})
                 carried_local.update({x.id: x for x in v.local})
-        found = (tuple(carried.values()), tuple(carried_local.values()))
+        found = (tuple(carried.values()), tuple(carried_local.values()), (tuple(carried), tuple(carried_local)))
         if shared is not None and not pending:
             self._unions[shared] = found
         return found
@@ -723,6 +722,107 @@ class _IndexedValidator(_Validator):
         items, ids = found
         return [pg for pg in items if pg.id != g.id] if g.id in ids else items
 
+    def decision(self, i: int, d: m.Decision) -> None:
+        # `_Validator.decision`, with what its grants share (the decision is known, its entities)
+        # worked out once for them
+        cat, path = self.cat, f"decisions[{i}]"
+        by_known = self.principal_known(d.by)
+        if not by_known:
+            self.unknown(f"{path}.by", d.by, tr("organ, position or person"))
+        entities = d.entities
+        for e in entities:
+            self.choice(f"{path}.entity", e, tuple(cat.entities))
+        rule = cat.rules.get(d.legal_basis)
+        if rule is None:
+            self.unknown(f"{path}.legal_basis", d.legal_basis,
+                         tr("rule (packaged: {rules})", rules=", ".join(sorted(cat.rules))))
+        self.period(f"{path}.effective_until", d.effective_from, d.effective_until)
+        if d.review_every_years is not None and d.review_every_years < 1:
+            self.add("FORMAT", f"{path}.review_every_years", tr("expected a whole number of 1 or more"))
+        if d.review_every_years and self.in_force(d, self.today):
+            due = _add_years(d.decided_on, d.review_every_years)
+            if due < self.today:
+                self.add("REVIEW_OVERDUE", f"{path}.review_every_years", tr("review was due on {due}", due=due))
+        known = rule is not None and by_known and all(e in cat.entities for e in entities)
+        for j, g in enumerate(d.grants):
+            self._grant(f"{path}.grants[{j}]", d, g, known)
+
+    def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
+        cat = self.cat
+        self._grant(path, d, g, rule is not None and self.principal_known(d.by)
+                    and all(e in cat.entities for e in d.entities))
+
+    def _grant(self, path: str, d: m.Decision, g: m.Grant, known_decision: bool) -> None:
+        """`_Validator.grant`: the same checks in the same order, the common case without calls."""
+        n, cat = self.new, self.cat
+        organs, positions, persons, powers = cat.organs, n.positions, n.persons, cat.powers
+        to = g.to
+        if not (to in organs or to in positions or to in persons):
+            self.unknown(f"{path}.to", to, tr("organ, position or person"))
+            return
+        if to == d.by:
+            self.add("CYCLE", f"{path}.to", tr("'{by}' cannot delegate to itself", by=d.by))
+        all_powers = True
+        for k, p in enumerate(g.powers):
+            if p not in powers:
+                all_powers = False
+                self.unknown(f"{path}.powers[{k}]", p, tr("power"))
+        if not g.powers:
+            self.add("FORMAT", f"{path}.powers", tr("expected at least one power"))
+        if g.under is not None:
+            if g.under not in n.grants:
+                self.unknown(f"{path}.under", g.under, tr("grant id"))
+            else:
+                seen, cur = {g.id}, g.under
+                while cur is not None and cur in n.grants:
+                    if cur in seen:
+                        self.add("CYCLE", f"{path}.under", tr("the chain via 'under' returns to {cur}", cur=cur))
+                        break
+                    seen.add(cur)
+                    cur = n.grants[cur][0].under
+        lim = g.limits
+        if lim.units:
+            units = n.units
+            for k, u in enumerate(lim.units):
+                if u not in units:
+                    self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
+        if lim.document_types:
+            for k, x in enumerate(lim.document_types):
+                if x not in cat.document_types:
+                    self.unknown(f"{path}.limits.document_types[{k}]", x,
+                                 tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
+        if lim.issuers:
+            for k, x in enumerate(lim.issuers):
+                if x not in organs:
+                    self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
+        if lim.excluded:
+            for k, x in enumerate(lim.excluded):
+                if x not in powers and x not in cat.document_types and x not in cat.book.kinds:
+                    self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
+        if lim.only_when_absent is not None and lim.only_when_absent not in positions:
+            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, tr("position"))
+        co = g.requires.cosignature_by
+        if co is not None and not (co in organs or co in positions or co in persons):
+            self.unknown(f"{path}.requires.cosignature_by", co, tr("organ or position"))
+        if g.reporting:
+            for k, rep in enumerate(g.reporting):
+                if not (rep.to in organs or rep.to in positions or rep.to in persons):
+                    self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
+                if rep.every not in m.PERIODS:
+                    self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
+        else:
+            self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", tr("the grant does not say how its exercise is reported"))
+        known = known_decision and all_powers
+        if known:
+            self.legality(path, d, g)
+        if lim.issuers or lim.units:
+            self.entity_scope(path, d, g)
+        self.widening(path, d, g)
+        if known:
+            self.delegator_power(path, d, g)
+        if to in positions:
+            self.vacancy(path, d, g)
+
     def entity_scope(self, path: str, d: m.Decision, g: m.Grant) -> None:
         lim = g.limits
         if not lim.issuers and not lim.units:
@@ -746,18 +846,6 @@ class _IndexedValidator(_Validator):
             found = self._entities_of[key] = (e,) if e else ()
         return found
 
-    def vacancy(self, path: str, d: m.Decision, g: m.Grant) -> None:
-        if g.to not in self.new.positions:
-            return
-        key = (g.to, d.effective_from, d.effective_until)
-        held = self._held.get(key)
-        if held is None:
-            end = d.effective_until or date.max
-            held = self._held[key] = any(a.from_ <= end and (a.until is None or a.until >= d.effective_from)
-                                         for a in self.new.appointments_by_position.get(g.to, ()))
-        if not held:
-            self.add("VACANT_POSITION", f"{path}.to", tr("position '{to}' is held by nobody while the decision is in force", to=g.to))
-
     def holds_by_law(self, d: m.Decision, g: m.Grant) -> bool:
         key = (d.by, g.powers, d.entities)
         found = self._by_law.get(key)
@@ -766,29 +854,35 @@ class _IndexedValidator(_Validator):
         return found
 
     def wider(self, pl: m.Limits, cl: m.Limits) -> list[tuple[str, str, str]]:
-        # siblings often carry the same limits under the same parent
-        key = (id(pl), cl)
-        found = self._wider.get(key)
-        if found is None:
-            found = self._wider[key] = self._wider_of(pl, cl)
-        return found
-
-    def _wider_of(self, pl: m.Limits, cl: m.Limits) -> list[tuple[str, str, str]]:
         wider = []
         if pl.max_amount is not None and cl.max_amount is not None and cl.max_amount > pl.max_amount:
             wider.append(("max_amount", str(cl.max_amount), str(pl.max_amount)))
         if pl.annual_ceiling is not None and cl.annual_ceiling is not None and cl.annual_ceiling > pl.annual_ceiling:
             wider.append(("annual_ceiling", str(cl.annual_ceiling), str(pl.annual_ceiling)))
-        ancestors = self.new.ancestors
-        for name, within in (("budget_keys", key_within), ("units", lambda a, b: b in ancestors(a)),
-                             ("document_types", None), ("issuers", None)):
+        for name in ("budget_keys", "units", "document_types", "issuers"):
             parent, child = getattr(pl, name), getattr(cl, name)
-            if not parent or not child:
-                continue
-            extra = [c for c in child if c not in parent] if within is None else widens(parent, child, within)
-            if extra:
-                wider.append((name, ", ".join(extra), ", ".join(parent)))
+            if parent and child:
+                found = self._extra(name, parent, child)
+                if found is not None:
+                    wider.append(found)
         return wider
+
+    def _extra(self, name: str, parent: tuple[str, ...], child: tuple[str, ...]) -> tuple[str, str, str] | None:
+        """(field, the child's items outside the parent's, the parent's), or None; siblings share it."""
+        key = (name, parent, child)
+        try:
+            return self._wider[key]
+        except KeyError:
+            pass
+        if name == "budget_keys":
+            extra = widens(parent, child, key_within)
+        elif name == "units":
+            ancestors = self.new.ancestors
+            extra = widens(parent, child, lambda a, b: b in ancestors(a))
+        else:
+            extra = [c for c in child if c not in parent]
+        found = self._wider[key] = (name, ", ".join(extra), ", ".join(parent)) if extra else None
+        return found
 
     def delegator_power(self, path: str, d: m.Decision, g: m.Grant) -> None:
         for p in g.powers:
@@ -845,8 +939,8 @@ class _Holdings:
         self.colour: dict[tuple, int] = {}  # 1: on the path, 2: nothing above it comes back
         self.shape: dict[tuple, tuple[int, int]] = {}  # (count, height) of the search above a node
         self.chains: dict[tuple, list[tuple[str, ...]]] = {}
-        self.incoming: dict[tuple[str, str, str], list[tuple[m.Grant, m.Decision]]] = {}
-        self.static: dict[tuple, bool] = {}
+        self.incoming: dict[tuple[str, str, str], list[tuple[m.Grant, m.Decision, r.Window | None]]] = {}
+        self.static: dict[tuple, tuple[bool, bool, tuple[str, ...], int]] = {}
         self.legal: dict[tuple, tuple | None] = {}
         self.grant_ok: dict[tuple[str, str], bool] = {}
         self.absent: dict[tuple[str, date], bool] = {}
@@ -902,12 +996,13 @@ class _Holdings:
             found = self.windows[g.id] = r.grant_window(self.n, g, d)
             return found
 
-    def _incoming(self, p: str, power: str, entity: str) -> list[tuple[m.Grant, m.Decision]]:
-        """The grants to office `p` that `search._sources` follows for this power and entity."""
+    def _incoming(self, p: str, power: str, entity: str) -> list[tuple[m.Grant, m.Decision, r.Window | None]]:
+        """The grants to office `p` that `search._sources` follows for this power and entity, with
+        the period each is in force."""
         key = (p, power, entity)
         found = self.incoming.get(key)
         if found is None:
-            found = self.incoming[key] = [(g, d) for g, d in self.n.grants_to.get(p, ())
+            found = self.incoming[key] = [(g, d, self.window(g, d)) for g, d in self.n.grants_to.get(p, ())
                                           if any(power_covers(x, power) for x in g.powers) and entity in d.entities]
         return found
 
@@ -925,7 +1020,7 @@ class _Holdings:
 
     def _above(self, node: tuple, power: str, entity: str) -> list[tuple]:
         if node[0] == "p":  # a principal: the grants to it and to its offices
-            return [("g", g.id) for p in self.n.offices(node[1]) for g, _d in self._incoming(p, power, entity)]
+            return [("g", g.id) for p in self.n.offices(node[1]) for g, _d, _w in self._incoming(p, power, entity)]
         g, d = self.n.grants[node[1]]
         if g.under is not None:
             return [("g", g.under)] if g.under in self.n.grants else []
@@ -973,7 +1068,7 @@ class _Holdings:
                 for src in cat.law_sources(p, power, entity):
                     if r.meet(window, r.rule_window(src.rule)) is not None:
                         total += 1
-                for g, d in self._incoming(p, power, entity):
+                for g, d, _w in self._incoming(p, power, entity):
                     c, h = self._shape_through(g, d, power, entity, window)
                     total, height = min(total + c, CAP), max(height, h)
             found = self.shape[key] = (total, height)
@@ -1010,22 +1105,23 @@ class _Holdings:
                     start, end = r.rule_window(src.rule)
                     if start <= on <= end:
                         found.append(())
-                for g, d in self._incoming(p, power, entity):
-                    found += self._chains_through(g, d, power, entity, on)
+                for g, d, w in self._incoming(p, power, entity):
+                    if w is not None and w[0] <= on <= w[1]:
+                        found += self._chains_through(g, d, power, entity, on)
             self.chains[key] = found
         return found
 
     def _chains_through(self, g: m.Grant, d: m.Decision, power: str, entity: str,
                         on: date) -> list[tuple[str, ...]]:
-        own = self.window(g, d)
-        if own is None or not own[0] <= on <= own[1]:
-            return []
+        """The chains that end with grant `g`, in force on `on` (the grant itself is)."""
         key = ("g", g.id, power, entity, on)
         found = self.chains.get(key)
         if found is None:
             if g.under is not None:
                 parent = self.n.grants.get(g.under)
-                heads = self._chains_through(parent[0], parent[1], power, entity, on) if parent else []
+                w = self.window(*parent) if parent else None
+                heads = self._chains_through(parent[0], parent[1], power, entity, on) \
+                    if w is not None and w[0] <= on <= w[1] else []
             else:
                 heads = self._chains_src(d.by, power, entity, on)
             found = self.chains[key] = [(*h, g.id) for h in heads]
@@ -1035,27 +1131,52 @@ class _Holdings:
     def _holds(self, chain: tuple[str, ...], power: str, entity: str, on: date) -> bool:
         if not chain:
             return True  # the law step alone: nothing of a grant can refuse
-        n = self.n
-        key = (chain, power, entity)
-        static = self.static.get(key)
-        if static is None:
-            steps = [search_shared(n, ("grant", x), lambda x=x: GrantStep(*n.grants[x])) for x in chain]
-            ev = r.Evaluation()
-            r.subdelegation(ev, steps)
-            dated = r.involves_persons(n, steps)
-            ok = not ev.reasons and all(self._grant_ok(x, power) for x in chain)
-            if ok and not dated:  # `compile_chain` decides the legality of such a chain once, at any date
-                ok = self._legal(chain, power, entity, date.min) is not None
-            static = self.static[key] = (ok, dated)
-        if not static[0]:
+        ok, dated, absent_only, _depth = self._static(chain, power, entity)
+        if not ok:
             return False
-        if static[1] and self._legal(chain, power, entity, on) is None:
+        if dated and self._legal(chain, power, entity, on) is None:
             return False
-        for x in chain:
-            position = n.grants[x][0].limits.only_when_absent
-            if position is not None and not self._all_absent(position, on):
+        for position in absent_only:
+            if not self._all_absent(position, on):
                 return False
         return True
+
+    def _static(self, chain: tuple[str, ...], power: str, entity: str) -> tuple[bool, bool, tuple[str, ...], int]:
+        """What does not depend on the date, from that of the chain without its last grant:
+        (no reason yet, legality depends on the date, the positions whose holder must be absent,
+        the last index the subdelegation limits above allow).
+
+        `rules.subdelegation` refuses step i when the grant above it does not allow subdelegation
+        or when some grant j above allows it to fewer than i - j levels; `compiled.evaluate` also
+        refuses a chain with a grant that excludes the power or a yearly ceiling of zero, and one
+        with a step that is unlawful at any date (unless a person delegates or receives: then on
+        the date)."""
+        key = (chain, power, entity)
+        found = self.static.get(key)
+        if found is not None:
+            return found
+        n = self.n
+        g, d = n.grants[chain[-1]]
+        i = len(chain) - 1
+        if i == 0:
+            ok, dated, absent_only, deadline = True, False, (), 1 << 30
+        else:
+            ok, dated, absent_only, deadline = self._static(chain[:-1], power, entity)
+            if ok:
+                parent = n.grants[chain[-2]][0].subdelegation
+                ok = parent.allowed and i <= deadline
+        if g.subdelegation.allowed:
+            deadline = min(deadline, i + g.subdelegation.levels)
+        dated = dated or g.to in n.persons or d.by in n.persons
+        ok = ok and self._grant_ok(g.id, power)
+        position = g.limits.only_when_absent
+        if position is not None:
+            absent_only = (*absent_only, position)
+        found = self.static[key] = (ok, dated, absent_only, deadline)
+        if ok and not dated and self._legal(chain, power, entity, date.min) is None:
+            # a step unlawful at any date: `compile_chain` refuses the chain once and for all
+            found = self.static[key] = (False, dated, absent_only, deadline)
+        return found
 
     def _legal(self, chain: tuple[str, ...], power: str, entity: str, on: date) -> tuple | None:
         """`rules.chain_legality` step by step, shared by chains with the same top: None when a step

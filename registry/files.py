@@ -125,19 +125,20 @@ def parse_bytes(raw: bytes, name: str) -> Any:
     except UnicodeDecodeError as exc:
         raise _problem(name, "", tr("UTF-8 text"), tr("an invalid byte at position {position}", position=exc.start)) from None
     surrogates = True  # may the parsed text hold lone surrogates (JSON \ud800 escapes, YAML escapes)?
+    is_json = False
     if name.lower().endswith(".json"):
         data = _parse_json(text, name)
-        surrogates = _ESCAPED_SURROGATE.search(text) is not None
+        is_json, surrogates = True, _ESCAPED_SURROGATE.search(text) is not None
     elif text.lstrip().startswith(("{", "[")):
         # JSON, or YAML in flow style: JSON first (exact decimals), YAML when it is not JSON.
         try:
             data = _parse_json(text, name)
-            surrogates = _ESCAPED_SURROGATE.search(text) is not None
+            is_json, surrogates = True, _ESCAPED_SURROGATE.search(text) is not None
         except FileProblem:
             data = _parse_yaml(text, name)
     else:
         data = _parse_yaml(text, name)
-    if surrogates or not _shape_is_fine(data, limit):
+    if surrogates or not _shape_is_fine(data, limit, string_keys=is_json):
         _check_shape(data, name, limit)  # names the first problem; walks every value with its path
     return data
 
@@ -262,9 +263,10 @@ def _scan_yaml(yaml: Any, loader: Any, text: str, name: str) -> None:
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _shape_is_fine(data: Any, limit: int = MAX_NODES) -> bool:
+def _shape_is_fine(data: Any, limit: int = MAX_NODES, string_keys: bool = False) -> bool:
     """`_check_shape` would find nothing wrong in shape (depth, count, keys), level by level
-    without paths; text is not looked at (the caller knows when it can hold no lone surrogate)."""
+    without paths; text is not looked at (the caller knows when it can hold no lone surrogate).
+    `string_keys`: every key is a string (JSON's are)."""
     level, depth, nodes = [data], 0, 0
     while level:
         nodes += len(level)
@@ -273,9 +275,10 @@ def _shape_is_fine(data: Any, limit: int = MAX_NODES) -> bool:
         below: list[Any] = []
         for node in level:
             if type(node) is dict:
-                for k in node:
-                    if type(k) is not str:
-                        return False
+                if not string_keys:
+                    for k in node:
+                        if type(k) is not str:
+                            return False
                 below.extend(node.values())
             elif type(node) is list:
                 below.extend(node)
@@ -340,25 +343,25 @@ def identifier_findings(data: Any, name: str) -> list[ValidationFinding]:
     found: list[ValidationFinding] = []
 
     def check(place: Any, key: Any, value: str) -> None:
-        if value.isascii() and value.isprintable() and value[:1] != " " and value[-1:] != " ":
-            return  # identifier_problem() finds nothing in it
         if "\x00" in value:
             return  # the converter names NUL characters in its own words
         problem = identifier_problem(normalize(value))
         if problem is not None:
             found.append(ValidationFinding("FORMAT", name, _spell((place, key)), tr("expected {expected}", expected=problem)))
 
+    # identifier_problem() finds nothing in a printable ASCII value without a space at either end
     stack: list[tuple[Any, Any]] = [(data, None)]  # (container, its place)
     while stack and len(found) < 100:
         node, place = stack.pop()
         if type(node) is dict:
             for k, v in node.items():
                 if k in ID_KEYS and isinstance(v, str):
-                    check(place, k, v)
+                    if not (v.isascii() and v.isprintable() and v[:1] != " " and v[-1:] != " "):
+                        check(place, k, v)
                 elif k in ID_LIST_KEYS and isinstance(v, list):
                     where = (place, k)
                     for i, x in enumerate(v):
-                        if isinstance(x, str):
+                        if isinstance(x, str) and not (x.isascii() and x.isprintable() and x[:1] != " " and x[-1:] != " "):
                             check(where, i, x)
                 elif type(v) is dict or type(v) is list:
                     stack.append((v, (place, k)))

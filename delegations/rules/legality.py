@@ -204,16 +204,19 @@ def entity_covered(ev: Evaluation, state: RegisterState, q: Question, grants: Se
 
 def parties_verdict(state: RegisterState, d: m.Decision, g: m.Grant, power: str, doc: str | None, on: date,
                     entities: tuple[str, ...], carried: tuple[m.Rule, ...] = (),
-                    carried_local: tuple[m.Rule, ...] = ()) -> Verdict:
+                    carried_local: tuple[m.Rule, ...] = (),
+                    ids: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> Verdict:
     """`step_verdict`, shared by every step between parties of the same kinds: the verdict reads of
     the step only the kinds of its delegator and of its recipient on the date (and the recipient's
     id when it has no kind, to name it), the decision's legal basis and what it is asked (never the
     ids of the grant or the decision), so the validator of a register with 50 000 grants decides a
-    few thousand steps instead of one per grant and power."""
+    few thousand steps instead of one per grant and power. `ids`: the ids of `carried` and
+    `carried_local`, when the caller has them."""
     dk = state.principal_kinds(d.by, on)
     tk = state.principal_kinds(g.to, on)
-    key = ("kinds", dk, tk, None if tk else g.to, d.legal_basis, power, doc, entities,
-           tuple(x.id for x in carried), tuple(x.id for x in carried_local))
+    if ids is None:
+        ids = (tuple(x.id for x in carried), tuple(x.id for x in carried_local))
+    key = ("kinds", dk, tk, None if tk else g.to, d.legal_basis, power, doc, entities, ids)
     found = state.cache.verdicts.get(key)
     if found is None:
         found = state.cache.verdicts[key] = _step_verdict(state, d, g, power, doc, on, entities, carried,
