@@ -45,30 +45,22 @@ def run(paths: list[str], db: str) -> dict[str, Any]:
 
 
 def fill_unvalidated(paths: str | list[str], db: str) -> None:
-    """The entities of register files written as `Registry.load` would write them, without the
-    validation: only for letting the check benchmarks run when the real import is too slow."""
-    from delegations.converter import unstructure
-    from delegations.state import entity_key
+    """The entities of register files written as `Registry.load` writes them (`registry.importer`),
+    without the validation, one transaction per file: for preparing the check benchmarks' registers
+    quickly (the events are the ones a load of the same files in one call per file would write)."""
     from delegations.validate import parse
-    from registry import Registry, projections
+    from registry import Registry, importer
     from registry.files import read_file
-    from registry.registry import _sections
 
     if os.path.exists(db):
         os.remove(db)
     reg = Registry.init(db)
-    for n, path in enumerate([paths] if isinstance(paths, str) else paths):
+    for path in [paths] if isinstance(paths, str) else paths:
         f, problems = parse(read_file(path), path)
         if f is None:
             raise SystemExit(f"{path}: {problems[0].render('en')}")
-        with reg.store.transaction() as tx:
-            if n == 0:
-                projections.apply(tx.conn, tx.append("administration.set", unstructure(f.administration)))
-            for kind, items in _sections(f):
-                for obj in items:
-                    payload = {"kind": kind, "key": entity_key(kind, obj), "data": unstructure(obj),
-                               "file": Path(path).name}
-                    projections.apply(tx.conn, tx.append("entity.put", payload))
+        with importer.gc_paused(), reg.store.transaction() as tx:
+            importer.write(tx, [(path, f)], reg.store.meta("administration"))
     reg.close()
 
 

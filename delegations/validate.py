@@ -663,8 +663,9 @@ class _IndexedValidator(_Validator):
 
     def verdict(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> r.Verdict | None:
         key = (g.id, power, doc)
-        if key in self.verdicts:
-            return self.verdicts[key]
+        found = self.verdicts.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         self.verdicts[key] = None  # a cycle through 'under' carries nothing
         carried = self._carried(d, g, power, doc)
         found = parties_verdict(self.new, d, g, power, doc, d.effective_from, d.entities, carried[0], carried[1],
@@ -673,21 +674,27 @@ class _IndexedValidator(_Validator):
         return found
 
     def _carried(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> tuple[tuple, tuple, tuple]:
-        """The rules the lawful parents of a step carry on. Grants with the same possible parents
-        share them once every parent is decided (a parent still being decided, on a cycle, carries
-        nothing for now: then they are not shared)."""
+        """The rules the lawful parents of a step carry on (as `_Validator.verdict` gathers them).
+        Grants with the same possible parents share them once every parent is decided (a parent
+        still being decided, on a cycle, carries nothing for now: then they are not shared)."""
         shared = None
         if g.under is None:
             items, ids = self._shared_sources(d, g, power)
-            if g.id not in ids:
+            if g.id in ids:
+                sources = [x for x in items if x[0].id != g.id]
+            else:
+                sources = items
                 shared = (id(items), doc)
                 found = self._unions.get(shared)
                 if found is not None:
                     return found
+        else:
+            n = self.new
+            sources = [n.grants[g.under]] if g.under in n.grants else []
         carried: dict[str, m.Rule] = {}
         carried_local: dict[str, m.Rule] = {}
         pending = False
-        for pg, pd in self.sources(d, g, power):
+        for pg, pd in sources:
             v = self.verdict(pd, pg, power, doc)
             if v is None:
                 pending = True
@@ -903,6 +910,7 @@ class _IndexedValidator(_Validator):
 
 
 CAP = MAX_CANDIDATES + 1  # more chains than `check` looks at
+_MISSING = object()
 
 
 class _Holdings:

@@ -81,6 +81,23 @@ def _yaml_loader(pure: bool = False):
 
 def read_file(path: str | Path) -> Any:
     """The parsed content of a register file, or FileProblem naming what is wrong."""
+    return parse_bytes(_read_bytes(path), str(path))
+
+
+def read_register(path: str | Path) -> tuple[Any, list[ValidationFinding]]:
+    """`read_file` and the `identifier_findings` of its content, or FileProblem. A compact JSON
+    text without escapes whose every character prints (machine-written exports) can hold no
+    identifier that is refused unless one starts or ends with a space: then nothing is walked."""
+    name = str(path)
+    data, text = _parse(_read_bytes(path), name)
+    if text is not None:
+        body = text.strip()
+        if "\\" not in body and '" ' not in body and ' "' not in body and body.isprintable():
+            return data, []
+    return data, identifier_findings(data, name)
+
+
+def _read_bytes(path: str | Path) -> bytes:
     name = str(path)
     p = Path(path)
     try:
@@ -95,7 +112,7 @@ def read_file(path: str | Path) -> Any:
             raise _problem(name, "", tr("a file of at most {max} bytes", max=limit), tr("{size} bytes (file too large)", size=size))
     except OSError as exc:
         raise _problem(name, "", tr("a readable file"), tr("a read error ({error})", error=exc.strerror)) from None
-    return parse_bytes(raw, name)
+    return raw
 
 
 def max_bytes(name: str) -> int:
@@ -109,6 +126,11 @@ def max_nodes(size: int) -> int:
 
 
 def parse_bytes(raw: bytes, name: str) -> Any:
+    return _parse(raw, name)[0]
+
+
+def _parse(raw: bytes, name: str) -> tuple[Any, str | None]:
+    """The parsed content and, when it was read as JSON, its text."""
     if not raw.strip():
         raise _problem(name, "", tr("a register file with 'format: delegaties/1'"), tr("an empty file"))
     if b"\x00" in raw:
@@ -140,7 +162,7 @@ def parse_bytes(raw: bytes, name: str) -> Any:
         data = _parse_yaml(text, name)
     if surrogates or not _shape_is_fine(data, limit, string_keys=is_json):
         _check_shape(data, name, limit)  # names the first problem; walks every value with its path
-    return data
+    return data, (text if is_json else None)
 
 
 def _parse_json(text: str, name: str) -> Any:
@@ -317,7 +339,7 @@ def _check_text(value: str, name: str, path: str) -> None:
         raise _problem(name, path, tr("valid Unicode text"), tr("a lone surrogate code (\\ud800-\\udfff)")) from None
 
 
-__all__ = ["FileProblem", "read_file", "parse_bytes", "format_error"]
+__all__ = ["FileProblem", "read_file", "read_register", "parse_bytes", "format_error"]
 
 
 # -- identifiers --------------------------------------------------------------------------------

@@ -275,7 +275,7 @@ class Registry:
         # Imported here: a `check` never needs the loader, and the CLI should start fast.
         from delegations.validate import merged_state, parse, validate
 
-        from .files import FileProblem, identifier_findings, read_file
+        from .files import FileProblem, read_register
 
         today = today or date.today()
         findings: list[ValidationFinding] = []
@@ -284,11 +284,10 @@ class Registry:
         for path in paths:
             name = str(path)
             try:
-                data = read_file(path)
+                data, bad_ids = read_register(path)  # read_file, then identifier_findings
             except FileProblem as exc:
                 findings.append(exc.finding)
                 continue
-            bad_ids = identifier_findings(data, name)
             if bad_ids:
                 findings += bad_ids
                 continue

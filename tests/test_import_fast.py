@@ -468,3 +468,41 @@ def test_a_dense_large_json_file_is_refused_before_parsing(tmp_path: Path) -> No
         read_file(path)
     assert caught.value.finding.path == "" and caught.value.finding.code == "FORMAT"
     assert "waarden" in caught.value.finding.text("nl")
+
+
+def _register_texts() -> list[tuple[str, bytes]]:
+    """Register files as bytes: compact and indented JSON, with and without what an identifier
+    may not hold (escaped or raw), and the hostile corpus."""
+    from tests.helpers import REPO
+
+    base = base_register()
+    out = [("a.json", json.dumps(base, separators=(",", ":")).encode()),
+           ("b.json", json.dumps(base, indent=2).encode()),
+           ("c.json", (json.dumps(base, separators=(",", ":"), ensure_ascii=False) + "\n").encode())]
+    for bad in (" lead", "trail ", "zero\u200bwidth", "line\nbreak", "bidi\u202e", "nbsp\u00a0", "ok é"):
+        changed = copy.deepcopy(base)
+        changed["units"][1]["id"] = bad
+        changed["positions"][0]["unit"] = bad
+        for ascii_only in (True, False):
+            text = json.dumps(changed, separators=(",", ":"), ensure_ascii=ascii_only)
+            out.append((f"u{len(out)}.json", text.encode()))
+    for path in sorted((REPO / "tests" / "data" / "bad").iterdir()):
+        out.append((path.name, path.read_bytes()))
+    return out
+
+
+def test_read_register_is_read_file_then_identifier_findings(tmp_path: Path) -> None:
+    from registry.files import read_register
+
+    for name, raw in _register_texts():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        try:
+            expected: Any = (read_file(path), identifier_findings(read_file(path), str(path)))
+        except FileProblem as exc:
+            expected = exc.finding
+        try:
+            found: Any = read_register(path)
+        except FileProblem as exc:
+            found = exc.finding
+        assert repr(found) == repr(expected), name  # repr: a NaN amount is not equal to itself
