@@ -10,6 +10,7 @@ step the reader's answer is the one a freshly opened register gives, at the writ
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,7 @@ def fresh(db: Path) -> tuple[bool, int, tuple[str, ...]]:
         return ask(reg)
 
 
+EXAMPLES = itertools.count()
 OPS = st.lists(st.sampled_from(["use", "refused", "decision", "checkpoint-truncate", "checkpoint-restart",
                                 "checkpoint-passive", "nothing"]), min_size=1, max_size=12)
 
@@ -54,7 +56,9 @@ def _copy(src: Path, dst: Path) -> Path:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS, readonly=st.booleans())
 def test_every_commit_is_seen_by_the_next_check(original: Path, tmp_path: Path, ops: list[str], readonly: bool) -> None:
-    db = _copy(original, tmp_path / f"r{abs(hash(tuple(ops))) % 10**9}.db")
+    # A new name for every example: hypothesis runs examples in one tmp_path, and a register copied
+    # over a name whose -wal and -shm files another example left behind would read their frames.
+    db = _copy(original, tmp_path / f"r{next(EXAMPLES)}.db")
     writer = Registry.open(db)
     reader = Registry.open(db, readonly=readonly)
     try:
