@@ -131,7 +131,7 @@ def mutate(data: dict[str, Any], rng: random.Random, n: int) -> dict[str, Any]:
                                           "grants": [{"id": f"MUT-G-{rng.randrange(10**9)}", "to": to, "powers": [power],
                                                       "reporting": [{"to": by, "every": "year"}]}]})
         elif what == 22:  # many grants to the same recipient: many chains above it
-            for _k in range(rng.randrange(2, 6)):
+            for _k in range(rng.randrange(2, 12)):
                 clone = copy.deepcopy(g)
                 clone["id"] = f"{g['id']}-c{rng.randrange(10**9)}"
                 d["grants"].append(clone)
