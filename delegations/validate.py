@@ -343,14 +343,26 @@ class _Validator:
         return m.covers(d.effective_from, d.effective_until, on) and (rev is None or rev.effective_from > on)
 
     def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
+        cat = self.cat
+        self._grant(path, d, g, rule is not None and self.principal_known(d.by)
+                    and all(e in cat.entities for e in d.entities))
+
+    def _grant(self, path: str, d: m.Decision, g: m.Grant, known_decision: bool) -> None:
+        """A grant's references, limits and duties, then its legality, entity scope, widening, the
+        delegator's own power and vacancy; written without calls in the common case (a city has
+        tens of thousands of grants). The indexed validator overrides the three that search."""
         n, cat = self.new, self.cat
-        if not self.principal_known(g.to):
-            self.unknown(f"{path}.to", g.to, tr("organ, position or person"))
+        organs, positions, persons, powers = cat.organs, n.positions, n.persons, cat.powers
+        to = g.to
+        if not (to in organs or to in positions or to in persons):
+            self.unknown(f"{path}.to", to, tr("organ, position or person"))
             return
-        if g.to == d.by:
+        if to == d.by:
             self.add("CYCLE", f"{path}.to", tr("'{by}' cannot delegate to itself", by=d.by))
+        all_powers = True
         for k, p in enumerate(g.powers):
-            if not self.is_power(p):
+            if p not in powers:
+                all_powers = False
                 self.unknown(f"{path}.powers[{k}]", p, tr("power"))
         if not g.powers:
             self.add("FORMAT", f"{path}.powers", tr("expected at least one power"))
@@ -366,38 +378,47 @@ class _Validator:
                     seen.add(cur)
                     cur = n.grants[cur][0].under
         lim = g.limits
-        for k, u in enumerate(lim.units):
-            if u not in n.units:
-                self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
-        for k, x in enumerate(lim.document_types):
-            if x not in cat.document_types:
-                self.unknown(f"{path}.limits.document_types[{k}]", x,
-                             tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
-        for k, x in enumerate(lim.issuers):
-            if not cat.is_organ(x):
-                self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
-        for k, x in enumerate(lim.excluded):
-            if not self.is_power(x) and x not in cat.document_types and x not in cat.book.kinds:
-                self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
-        if lim.only_when_absent is not None and lim.only_when_absent not in n.positions:
+        if lim.units:
+            units = n.units
+            for k, u in enumerate(lim.units):
+                if u not in units:
+                    self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
+        if lim.document_types:
+            for k, x in enumerate(lim.document_types):
+                if x not in cat.document_types:
+                    self.unknown(f"{path}.limits.document_types[{k}]", x,
+                                 tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
+        if lim.issuers:
+            for k, x in enumerate(lim.issuers):
+                if x not in organs:
+                    self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
+        if lim.excluded:
+            for k, x in enumerate(lim.excluded):
+                if x not in powers and x not in cat.document_types and x not in cat.book.kinds:
+                    self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
+        if lim.only_when_absent is not None and lim.only_when_absent not in positions:
             self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, tr("position"))
-        if g.requires.cosignature_by is not None and not self.principal_known(g.requires.cosignature_by):
-            self.unknown(f"{path}.requires.cosignature_by", g.requires.cosignature_by, tr("organ or position"))
-        for k, rep in enumerate(g.reporting):
-            if not self.principal_known(rep.to):
-                self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
-            self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
-        if not g.reporting:
+        co = g.requires.cosignature_by
+        if co is not None and not (co in organs or co in positions or co in persons):
+            self.unknown(f"{path}.requires.cosignature_by", co, tr("organ or position"))
+        if g.reporting:
+            for k, rep in enumerate(g.reporting):
+                if not (rep.to in organs or rep.to in positions or rep.to in persons):
+                    self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
+                if rep.every not in m.PERIODS:
+                    self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
+        else:
             self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", tr("the grant does not say how its exercise is reported"))
-        known = rule is not None and all(self.is_power(p) for p in g.powers) and self.principal_known(d.by) and all(
-            e in cat.entities for e in d.entities)
+        known = known_decision and all_powers
         if known:
             self.legality(path, d, g)
-        self.entity_scope(path, d, g)
+        if lim.issuers or lim.units:
+            self.entity_scope(path, d, g)
         self.widening(path, d, g)
         if known:
             self.delegator_power(path, d, g)
-        self.vacancy(path, d, g)
+        if to in positions:
+            self.vacancy(path, d, g)
 
     # -- the law: may this delegator hand these powers to this recipient? ---------------------------
     def verdict(self, d: m.Decision, g: m.Grant, power: str, doc: str | None) -> r.Verdict | None:
@@ -753,82 +774,6 @@ class _IndexedValidator(_Validator):
         known = rule is not None and by_known and all(e in cat.entities for e in entities)
         for j, g in enumerate(d.grants):
             self._grant(f"{path}.grants[{j}]", d, g, known)
-
-    def grant(self, path: str, d: m.Decision, g: m.Grant, rule: m.Rule | None) -> None:
-        cat = self.cat
-        self._grant(path, d, g, rule is not None and self.principal_known(d.by)
-                    and all(e in cat.entities for e in d.entities))
-
-    def _grant(self, path: str, d: m.Decision, g: m.Grant, known_decision: bool) -> None:
-        """`_Validator.grant`: the same checks in the same order, the common case without calls."""
-        n, cat = self.new, self.cat
-        organs, positions, persons, powers = cat.organs, n.positions, n.persons, cat.powers
-        to = g.to
-        if not (to in organs or to in positions or to in persons):
-            self.unknown(f"{path}.to", to, tr("organ, position or person"))
-            return
-        if to == d.by:
-            self.add("CYCLE", f"{path}.to", tr("'{by}' cannot delegate to itself", by=d.by))
-        all_powers = True
-        for k, p in enumerate(g.powers):
-            if p not in powers:
-                all_powers = False
-                self.unknown(f"{path}.powers[{k}]", p, tr("power"))
-        if not g.powers:
-            self.add("FORMAT", f"{path}.powers", tr("expected at least one power"))
-        if g.under is not None:
-            if g.under not in n.grants:
-                self.unknown(f"{path}.under", g.under, tr("grant id"))
-            else:
-                seen, cur = {g.id}, g.under
-                while cur is not None and cur in n.grants:
-                    if cur in seen:
-                        self.add("CYCLE", f"{path}.under", tr("the chain via 'under' returns to {cur}", cur=cur))
-                        break
-                    seen.add(cur)
-                    cur = n.grants[cur][0].under
-        lim = g.limits
-        if lim.units:
-            units = n.units
-            for k, u in enumerate(lim.units):
-                if u not in units:
-                    self.unknown(f"{path}.limits.units[{k}]", u, tr("unit"))
-        if lim.document_types:
-            for k, x in enumerate(lim.document_types):
-                if x not in cat.document_types:
-                    self.unknown(f"{path}.limits.document_types[{k}]", x,
-                                 tr("document type ({types})", types=", ".join(sorted(cat.document_types))))
-        if lim.issuers:
-            for k, x in enumerate(lim.issuers):
-                if x not in organs:
-                    self.unknown(f"{path}.limits.issuers[{k}]", x, tr("organ id"))
-        if lim.excluded:
-            for k, x in enumerate(lim.excluded):
-                if x not in powers and x not in cat.document_types and x not in cat.book.kinds:
-                    self.unknown(f"{path}.limits.excluded[{k}]", x, tr("power or document type, or position kind"))
-        if lim.only_when_absent is not None and lim.only_when_absent not in positions:
-            self.unknown(f"{path}.limits.only_when_absent", lim.only_when_absent, tr("position"))
-        co = g.requires.cosignature_by
-        if co is not None and not (co in organs or co in positions or co in persons):
-            self.unknown(f"{path}.requires.cosignature_by", co, tr("organ or position"))
-        if g.reporting:
-            for k, rep in enumerate(g.reporting):
-                if not (rep.to in organs or rep.to in positions or rep.to in persons):
-                    self.unknown(f"{path}.reporting[{k}].to", rep.to, tr("organ or position"))
-                if rep.every not in m.PERIODS:
-                    self.choice(f"{path}.reporting[{k}].every", rep.every, m.PERIODS)
-        else:
-            self.add("MISSING_REPORTING_DUTY", f"{path}.reporting", tr("the grant does not say how its exercise is reported"))
-        known = known_decision and all_powers
-        if known:
-            self.legality(path, d, g)
-        if lim.issuers or lim.units:
-            self.entity_scope(path, d, g)
-        self.widening(path, d, g)
-        if known:
-            self.delegator_power(path, d, g)
-        if to in positions:
-            self.vacancy(path, d, g)
 
     def entity_scope(self, path: str, d: m.Decision, g: m.Grant) -> None:
         lim = g.limits
