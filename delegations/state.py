@@ -93,6 +93,10 @@ class Caches:
 
 
 class RegisterState:
+    # True for a state that reads its register while answering (registry.lazy): a refusal's
+    # reasons must then be worked out while that connection is still the answer's.
+    reads_register = False
+
     def __init__(
         self,
         administration: m.Administration | None = None,

@@ -117,6 +117,8 @@ _DECODER = json.JSONDecoder()
 
 
 class LazyState(RegisterState):
+    reads_register = True
+
     def __init__(self, conn: sqlite3.Connection, administration: m.Administration | None):
         # The local rules and powers make the catalogue, which every question reads whole.
         small = {kind: {key: restore(data, MODEL[kind], f"{kind} {key}") for key, data in conn.execute(

@@ -34,7 +34,7 @@ def answer(state: RegisterState, q: Question, usage: Usage, register: dict[str, 
     worked out on first access (at once for a lazily loading state, which reads
     the connection itself), come from the state and the amounts the answer was decided on."""
     found = evaluate(state, q, usage=usage, register=register)
-    if not found.allowed and hasattr(state, "conn"):
+    if not found.allowed and state.reads_register:
         found.reasons  # noqa: B018 - a lazily loading state reads the connection too: explained now
     return found
 
