@@ -1021,9 +1021,15 @@ class _Holdings:
                 for src in cat.law_sources(p, power, entity):
                     if r.meet(window, r.rule_window(src.rule)) is not None:
                         total += 1
-                for g, d, _w in self._incoming(p, power, entity):
+                start, end = window
+                for g, d, w in self._incoming(p, power, entity):
+                    if w is None or w[0] > end or start > w[1]:
+                        continue  # pruned: the grant is not in force in the window
                     c, h = self._shape_through(g, d, power, entity, window)
-                    total, height = min(total + c, CAP), max(height, h)
+                    total, height = total + c, max(height, h)
+                    if total >= CAP:  # more than `check` looks at: not exact, whatever lies deeper
+                        self.shape[key] = (CAP, height)
+                        return CAP, height
             found = self.shape[key] = (total, height)
         return found
 
