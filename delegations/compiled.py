@@ -10,14 +10,15 @@ fast path tests the precomputed period instead of the time rule of each step, an
 the first reason; both call the same rule functions otherwise.
 
 The compiled form is per (principal, power, entity) and shared by every holder of the principal;
-candidates are kept per (actor, power, entity) with their periods, so a later index by date can
-pick the ones in force without a scan.
+candidates are kept per (actor, power, entity) with their periods in a `Plan`, an index by date
+that picks the ones in force with one bisect.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from attrs import define
 
@@ -153,6 +154,54 @@ class Candidate:
     def __attrs_post_init__(self) -> None:
         self.checked = tuple(s for s in self.tail if isinstance(s, SubstitutionStep)
                              or (isinstance(s, AppointmentStep) and s.rule is not None))
+
+
+class Segment(NamedTuple):
+    """The candidates in force on every day of one stretch between two cuts of a `Plan`."""
+
+    current: tuple[Candidate, ...]  # in the order of the plan
+    tried: tuple[Candidate, ...]  # of those, the ones not refused whatever the question
+    near: tuple[Candidate, ...]  # `current` in the order a refusal explains them
+
+
+NOTHING_IN_FORCE = Segment((), (), ())
+
+
+@define(slots=True, eq=False)
+class Plan:
+    """An actor's candidate chains for one (power, entity), split by date. `cuts` are the days
+    (ordinals) on which the set in force changes, so one bisect finds the stretch of a date and
+    its chains without a scan, however many terms of office lie behind it. A stretch is worked out
+    the first time a question falls in it (most stretches of a long history are never asked)."""
+
+    all: list[Candidate]
+    cuts: list[int]
+    _segments: list[Segment | None]
+
+    @classmethod
+    def of(cls, cands: list[Candidate]) -> Plan:
+        cuts = sorted({c.start.toordinal() for c in cands} | {c.end.toordinal() + 1 for c in cands})
+        segments: list[Segment | None] = [None] * (len(cuts) + 1)
+        segments[0] = NOTHING_IN_FORCE  # before the first day any chain starts
+        return cls(cands, cuts, segments)
+
+    def at(self, on: date) -> Segment:
+        i = bisect_right(self.cuts, on.toordinal())
+        found = self._segments[i]
+        if found is None:
+            # Every day of the stretch has the same chains in force as its first day.
+            day = date.fromordinal(self.cuts[i - 1]) if self.cuts[i - 1] <= MAX_ORDINAL else date.max
+            current = tuple(c for c in self.all if c.start <= day <= c.end)
+            if not current:
+                found = NOTHING_IN_FORCE
+            else:
+                near = tuple(sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps))))
+                found = Segment(current, tuple(c for c in current if not c.compiled.static), near)
+            self._segments[i] = found
+        return found
+
+
+MAX_ORDINAL = date.max.toordinal()
 
 
 def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Window, power: str,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from . import rules as r
 from . import search
 from .answer import Answer, Finding, GrantStep, LawStep, Question, Step
-from .compiled import Candidate, CompiledChain, compile_chain, evaluate, in_force
+from .compiled import Candidate, CompiledChain, Plan, compile_chain, evaluate, in_force
 from .messages import msg
 from .rules import Usage, no_usage
 from .state import RegisterState
@@ -33,19 +33,24 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
     if q.entity is None:
         q = r.resolve_entity(state, q)
     a = r.asked(state, q)
-    cands = state.cache.candidates.get((q.actor, q.power, q.entity))  # type: ignore[arg-type]
-    if cands is None:
-        cands = candidates(state, q.actor, q.power, q.entity)  # type: ignore[arg-type]
+    plan = state.cache.candidates.get((q.actor, q.power, q.entity))  # type: ignore[arg-type]
+    if plan is None:
+        plan = candidates(state, q.actor, q.power, q.entity)  # type: ignore[arg-type]
     # Only chains in force on the date can hold; they are few even after many terms of office.
     on = q.on
-    current = [c for c in cands if c.start <= on <= c.end] if fast else [c for c in cands if in_force(state, a, c, fast)]
+    if fast:
+        seg = plan.at(on)
+        current, tried, near = seg.current, seg.tried, seg.near
+    else:
+        current = [c for c in plan.all if in_force(state, a, c, fast)]
+        tried = current
+        near = sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps)))
     valid = []
-    tried = current
-    if fast and (q.matter is not None or q.concerns is not None):
+    if tried and (q.matter is not None or q.concerns is not None) and fast:
         personal = r.Evaluation()
         r.conflicts(personal, state, q)  # the actor's own conflict refuses every chain alike
         if personal.reasons:
-            tried = []
+            tried = ()
     for c in tried:
         e = evaluate(state, a, c, usage, fast)
         if e is not None and not e.reasons:
@@ -63,8 +68,7 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
             question=q, allowed=True, chains=tuple(c.steps for c, _ in valid), effective_limits=best.limits,
             conditions=conditions, signature_mention=best.mention,
             reporting=best.reporting, register=register or {}, hashes=state.decision_hashes)
-    near = sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps))) or _nearest(cands, q.on)
-    explained = near or unpruned(state, q)
+    explained = list(near) or _nearest(plan.all, on) or unpruned(state, q)
     used = settled_usage(explained, q.on.year, usage)
 
     def explain() -> list[Finding]:
@@ -104,22 +108,23 @@ def _nearest(cands: list[Candidate], on: date) -> list[Candidate]:
     return sorted(cands, key=distance)[:EXPLAIN]
 
 
-def candidates(state: RegisterState, actor: str, power: str, entity: str) -> list[Candidate]:
-    """The actor's candidate chains, compiled. The part above the actor's position (law and
-    grants) is searched and compiled once per (position, power, entity) and shared by everyone
-    who holds or stands in for that position; per actor only the tail and its period are added."""
+def candidates(state: RegisterState, actor: str, power: str, entity: str) -> Plan:
+    """The actor's candidate chains, compiled and indexed by date. The part above the actor's
+    position (law and grants) is searched and compiled once per (position, power, entity) and
+    shared by everyone who holds or stands in for that position; per actor only the tail and its
+    period are added."""
     key = (actor, power, entity)
-    found = state.cache.candidates.get(key)
-    if found is None:
+    plan = state.cache.candidates.get(key)
+    if plan is None:
         state.cache.bound()
-        found = []
+        found: list[Candidate] = []
         for t in search.tails(state, actor):
             for cc in compiled_heads(state, t.principal, power, entity):
                 w = r.meet(t.window, (cc.start, cc.end))
                 if w is not None:
                     found.append(Candidate((cc.law, *cc.grants, *t.steps), cc, t.steps, w[0], w[1]))
-        state.cache.candidates[key] = found
-    return found
+        plan = state.cache.candidates[key] = Plan.of(found)
+    return plan
 
 
 def compiled_heads(state: RegisterState, principal: str, power: str, entity: str) -> list[CompiledChain]:
