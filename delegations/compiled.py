@@ -254,11 +254,12 @@ def evaluate(state: RegisterState, a: r.Asked, cand: Candidate, usage: r.Usage, 
     q = a.q
     cc = cand.compiled
     grants = cc.grants
-    ev = r.Evaluation()
     if fast:
         if cc.static or not cand.start <= q.on <= cand.end or not cc.admits(state, a):
-            return None
+            return None  # most chains tried stop here: no Evaluation built for them
+        ev = r.Evaluation()
     else:
+        ev = r.Evaluation()
         ev.reasons.extend(cc.static_reasons(state))
         if not cand.covers_entity:
             r.entity_covered(ev, state, q, grants)

@@ -15,10 +15,6 @@ collector would otherwise walk again and again without finding anything to free.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from json.encoder import encode_basestring as _string  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -28,37 +24,13 @@ from delegations.converter import unstructure
 from delegations.state import entity_key
 
 from . import projections
+from .gcpause import gc_paused  # noqa: F401 - where the load path pauses the collector
 from .store import Transaction, canonical, sha256
 
 try:  # orjson writes canonical JSON about twice as fast (see `encode`)
     import orjson as _orjson
 except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib path stays correct
     _orjson = None
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No automatic cyclic garbage collection inside (reference counting frees as always). Loads in
-    several threads at once share one pause: the collector runs again when the last one ends, if it
-    ran before the first began."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
 
 def sections(f: m.RegisterFile) -> list[tuple[str, tuple]]:
     # Order matters for readability of the history only; references were validated already.

@@ -88,3 +88,23 @@ def test_reasons_outlive_the_connection(db: Path, asking: Callable[[Registry], A
     reg.close()
     assert Decimal(ceiling_reason(answer)["used"]) == Decimal(4000)
     assert {f.code for f in answer.reasons} >= {"AMOUNT_ABOVE_LIMIT", "ANNUAL_CEILING_EXCEEDED"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_check_many_leaves_the_collector_as_it_found_it(db: Path, enabled: bool) -> None:
+    """`check_many` pauses the cyclic collector for the batch (its answers are kept, none is a
+    cycle): on or off before, the same after, also when a question of the batch is not one."""
+    import gc
+
+    with Registry.open(db) as reg:
+        qs = [reg.question(ACTOR, VERBINTENIS, ON, amount=a, **SCOPE) for a in ("1500", "5500", "2500", "1000")]
+        (gc.enable if enabled else gc.disable)()
+        try:
+            answers = reg.check_many(qs)
+            assert gc.isenabled() is enabled
+            assert [a.allowed for a in answers] == [reg.ask(q).allowed for q in qs] == [True, False, False, True]  # 4000 used of 6000 a year
+            with pytest.raises(AttributeError):
+                reg.check_many([qs[0], "not a question"])  # type: ignore[list-item]
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
