@@ -124,6 +124,7 @@ def candidates(state: RegisterState, actor: str, power: str, entity: str) -> Pla
                 if w is not None:
                     found.append(Candidate((cc.law, *cc.grants, *t.steps), cc, t.steps, w[0], w[1]))
         plan = state.cache.candidates[key] = Plan.of(found)
+        state.cache.kept += len(found)
     return plan
 
 
@@ -134,6 +135,7 @@ def compiled_heads(state: RegisterState, principal: str, power: str, entity: str
         found = state.cache.heads[key] = [
             compile_chain(state, f.steps, f.window, power, entity)
             for f in search.sources(state, principal, power, entity, frozenset(), 0, r.ALWAYS, True, limit=MAX_CANDIDATES)]
+        state.cache.kept += len(found)
     return found
 
 
@@ -151,6 +153,7 @@ def unpruned(state: RegisterState, q: Question) -> list[Candidate]:
             covers = all(q.entity in s.decision.entities for s in cc.grants)
             found.append(Candidate((cc.law, *cc.grants, *tail), cc, tail, f.window[0], f.window[1], covers))
         state.cache.unpruned[key] = found
+        state.cache.kept += len(found)
     return found
 
 

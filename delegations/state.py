@@ -61,6 +61,13 @@ def entity_key(kind: str, obj) -> str:
 
 
 CACHE_LIMIT = 100_000  # answers searched per (actor, power, entity) kept by a long-running process
+# Compiled chains and candidates kept by a long-running process: about 2.3 KB each with what they
+# hold (tracemalloc over 20 000 city questions), so this caps the caches near 2.3 GB whatever the
+# register's size or the questions' spread. It is a safety valve, not a working size: below the
+# working set of a question stream, dropping everything makes most checks rebuild their chains
+# (city, 100 000 questions asked twice, 235 000 chains kept: warm p50 43 us unbounded, 1 124 us
+# with the cap at 100 000; bench/README.md).
+CHAIN_LIMIT = 1_000_000
 
 
 @define(slots=True)
@@ -86,10 +93,17 @@ class Caches:
     acting: dict[str, Any] = field(factory=dict)  # position -> the rule of an acting appointment to it
     findings: dict[str, Any] = field(factory=dict)  # rule -> a finding that is the same for every question
 
+    kept: int = 0  # compiled chains and candidates in `heads`, `candidates` and `unpruned`
+
     def bound(self) -> None:
-        if len(self.candidates) > CACHE_LIMIT:  # bound the memory of a long-running process
+        """Bound the memory of a long-running process: the searched chains go when they are too
+        many (what they are built from, the per-grant and per-step tables, is bounded by the register)."""
+        if self.kept > CHAIN_LIMIT or len(self.candidates) > CACHE_LIMIT:
             self.candidates.clear()
             self.unpruned.clear()
+            self.heads.clear()
+            self.verdicts.clear()
+            self.kept = 0
 
 
 class RegisterState:
