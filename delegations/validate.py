@@ -319,8 +319,16 @@ class _Validator:
         return self.cat.is_organ(x) or x in self.new.positions or x in self.new.persons
 
     def decision(self, i: int, d: m.Decision) -> None:
+        path, rule, _by_known = self.decision_checks(i, d)
+        for j, g in enumerate(d.grants):
+            self.grant(f"{path}.grants[{j}]", d, g, rule)
+
+    def decision_checks(self, i: int, d: m.Decision) -> tuple[str, m.Rule | None, bool]:
+        """What is checked of a decision itself. Returns its path, its rule (None when unknown)
+        and whether its delegator is known, for the checks of its grants."""
         cat, path = self.cat, f"decisions[{i}]"
-        if not self.principal_known(d.by):
+        by_known = self.principal_known(d.by)
+        if not by_known:
             self.unknown(f"{path}.by", d.by, tr("organ, position or person"))
         for e in d.entities:
             self.choice(f"{path}.entity", e, tuple(cat.entities))
@@ -335,8 +343,7 @@ class _Validator:
             due = _add_years(d.decided_on, d.review_every_years)
             if due < self.today:
                 self.add("REVIEW_OVERDUE", f"{path}.review_every_years", tr("review was due on {due}", due=due))
-        for j, g in enumerate(d.grants):
-            self.grant(f"{path}.grants[{j}]", d, g, rule)
+        return path, rule, by_known
 
     def in_force(self, d: m.Decision, on: date) -> bool:
         rev = self.new.revocations.get(d.id)
@@ -751,27 +758,9 @@ class _IndexedValidator(_Validator):
         return [pg for pg in items if pg.id != g.id] if g.id in ids else items
 
     def decision(self, i: int, d: m.Decision) -> None:
-        # `_Validator.decision`, with what its grants share (the decision is known, its entities)
-        # worked out once for them
-        cat, path = self.cat, f"decisions[{i}]"
-        by_known = self.principal_known(d.by)
-        if not by_known:
-            self.unknown(f"{path}.by", d.by, tr("organ, position or person"))
-        entities = d.entities
-        for e in entities:
-            self.choice(f"{path}.entity", e, tuple(cat.entities))
-        rule = cat.rules.get(d.legal_basis)
-        if rule is None:
-            self.unknown(f"{path}.legal_basis", d.legal_basis,
-                         tr("rule (packaged: {rules})", rules=", ".join(sorted(cat.rules))))
-        self.period(f"{path}.effective_until", d.effective_from, d.effective_until)
-        if d.review_every_years is not None and d.review_every_years < 1:
-            self.add("FORMAT", f"{path}.review_every_years", tr("expected a whole number of 1 or more"))
-        if d.review_every_years and self.in_force(d, self.today):
-            due = _add_years(d.decided_on, d.review_every_years)
-            if due < self.today:
-                self.add("REVIEW_OVERDUE", f"{path}.review_every_years", tr("review was due on {due}", due=due))
-        known = rule is not None and by_known and all(e in cat.entities for e in entities)
+        # What its grants share (the decision is known, its entities) is worked out once for them.
+        path, rule, by_known = self.decision_checks(i, d)
+        known = rule is not None and by_known and all(e in self.cat.entities for e in d.entities)
         for j, g in enumerate(d.grants):
             self._grant(f"{path}.grants[{j}]", d, g, known)
 
