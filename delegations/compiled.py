@@ -180,7 +180,7 @@ class Plan:
 
     @classmethod
     def of(cls, cands: list[Candidate]) -> Plan:
-        cuts = sorted({c.start.toordinal() for c in cands} | {c.end.toordinal() + 1 for c in cands})
+        cuts = sorted({c.start.toordinal() for c in cands} | {c.end.toordinal() + 1 for c in cands if c.end < date.max})
         segments: list[Segment | None] = [None] * (len(cuts) + 1)
         segments[0] = NOTHING_IN_FORCE  # before the first day any chain starts
         return cls(cands, cuts, segments)
@@ -190,18 +190,21 @@ class Plan:
         found = self._segments[i]
         if found is None:
             # Every day of the stretch has the same chains in force as its first day.
-            day = date.fromordinal(self.cuts[i - 1]) if self.cuts[i - 1] <= MAX_ORDINAL else date.max
+            day = date.fromordinal(self.cuts[i - 1])
             current = tuple(c for c in self.all if c.start <= day <= c.end)
             if not current:
                 found = NOTHING_IN_FORCE
             else:
-                near = tuple(sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps))))
+                near = tuple(sorted(current, key=explanation_order))
                 found = Segment(current, tuple(c for c in current if not c.compiled.static), near)
             self._segments[i] = found
         return found
 
 
-MAX_ORDINAL = date.max.toordinal()
+def explanation_order(c: Candidate) -> tuple[bool, int]:
+    """The order in which refused chains in force are explained: those whose first decision cites
+    the law step's rule first, then the shorter ones."""
+    return not c.compiled.cites_root, len(c.steps)
 
 
 def compile_chain(state: RegisterState, steps: tuple[Step, ...], window: r.Window, power: str,

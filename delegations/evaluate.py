@@ -17,7 +17,7 @@ from decimal import Decimal
 from . import rules as r
 from . import search
 from .answer import Answer, Finding, GrantStep, LawStep, Question, Step
-from .compiled import Candidate, CompiledChain, Plan, compile_chain, evaluate, in_force
+from .compiled import Candidate, CompiledChain, Plan, compile_chain, evaluate, explanation_order, in_force
 from .messages import msg
 from .rules import Usage, no_usage
 from .state import RegisterState
@@ -40,11 +40,10 @@ def check(state: RegisterState, q: Question, usage: Usage = no_usage, register: 
     on = q.on
     if fast:
         seg = plan.at(on)
-        current, tried, near = seg.current, seg.tried, seg.near
+        tried, near = seg.tried, seg.near
     else:
-        current = [c for c in plan.all if in_force(state, a, c, fast)]
-        tried = current
-        near = sorted(current, key=lambda c: (not c.compiled.cites_root, len(c.steps)))
+        tried = [c for c in plan.all if in_force(state, a, c, fast)]
+        near = sorted(tried, key=explanation_order)
     valid = []
     if tried and (q.matter is not None or q.concerns is not None) and fast:
         personal = r.Evaluation()
