@@ -51,6 +51,7 @@ def fill_unvalidated(paths: str | list[str], db: str) -> None:
     from delegations.validate import parse
     from registry import Registry, importer
     from registry.files import read_file
+    from registry.gcpause import gc_paused
 
     if os.path.exists(db):
         os.remove(db)
@@ -59,7 +60,7 @@ def fill_unvalidated(paths: str | list[str], db: str) -> None:
         f, problems = parse(read_file(path), path)
         if f is None:
             raise SystemExit(f"{path}: {problems[0].render('en')}")
-        with importer.gc_paused(), reg.store.transaction() as tx:
+        with gc_paused(), reg.store.transaction() as tx:
             importer.write(tx, [(path, f)], reg.store.meta("administration"))
     reg.close()
 

@@ -8,9 +8,9 @@ the projection rows are then written with `executemany` (`Transaction.append_man
 `projections.put_entities`): the log, its hash chain and the tables are those that appending and
 applying the events one by one give (tests/test_import_fast.py compares them byte for byte).
 
-The cyclic garbage collector is paused while a register is loaded (`gc_paused`): a load builds
-millions of long-lived objects (the parsed file, the model, the validator's indexes), which the
-collector would otherwise walk again and again without finding anything to free.
+`Registry.load` pauses the cyclic garbage collector around all of it (`registry.gcpause`): a load
+builds millions of long-lived objects (the parsed file, the model, the validator's indexes), which
+the collector would otherwise walk again and again without finding anything to free.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from delegations.converter import unstructure
 from delegations.state import entity_key
 
 from . import projections
-from .gcpause import gc_paused  # noqa: F401 - where the load path pauses the collector
 from .store import Transaction, canonical, sha256
 
 try:  # orjson writes canonical JSON about twice as fast (see `encode`)

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from bench.generate import City, Params
 from delegations.validate import parse, validate
-from registry import Registry, importer, projections
+from registry import Registry, gcpause, importer, projections
 from registry.files import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -358,15 +358,15 @@ def test_encode_is_canonical_json() -> None:
 
 def test_gc_pause_nests_and_restores() -> None:
     assert gc.isenabled()
-    with importer.gc_paused():
+    with gcpause.gc_paused():
         assert not gc.isenabled()
-        with importer.gc_paused():
+        with gcpause.gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
         done = threading.Event()
 
         def other() -> None:
-            with importer.gc_paused():
+            with gcpause.gc_paused():
                 done.wait(5)
 
         t = threading.Thread(target=other)
@@ -377,7 +377,7 @@ def test_gc_pause_nests_and_restores() -> None:
     assert gc.isenabled()
     gc.disable()
     try:
-        with importer.gc_paused():
+        with gcpause.gc_paused():
             pass
         assert not gc.isenabled()  # off before: stays off
     finally:
