@@ -196,10 +196,11 @@ class Store:
         """Changes whenever anything was committed, by this connection or another one.
 
         A reader asks this before every check. `PRAGMA data_version` is one SQLite round trip; in
-        WAL mode every commit (of any process) first rewrites the WAL-index header in the -shm file,
-        read here with one `pread` (no query). So the header is compared first, and the query runs only when it changed. The
-        header is read *before* the query, so a commit that lands in between changes the header
-        again and is seen by the next look: none is missed (tests/test_staleness.py)."""
+        WAL mode every commit (of any process) first rewrites the WAL-index header in the -shm file.
+        So that header (one `pread`, see `ShmWatch`) is compared with the last one seen first, and
+        the query runs only when it changed. The header is read *before* the query, so a commit that
+        lands in between changes the header again and is seen by the next look: none is missed
+        (tests/test_staleness.py)."""
         watch = self._watch
         if watch is None:
             watch = self._watch = ShmWatch.open(self)
